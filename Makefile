@@ -1,0 +1,48 @@
+# Weft: `make run` serves everything on SQLite; `make test` runs what CI checks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/weft
+
+.PHONY: run test lint format bench install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	WEFT_INTERNAL_SOURCES=$${WEFT_INTERNAL_SOURCES:-true} $(BIN)/python manage.py migrate --no-input -v 0
+	WEFT_INTERNAL_SOURCES=$${WEFT_INTERNAL_SOURCES:-true} $(BIN)/python manage.py bootstrapdemo --base-url http://$(HOST):$(PORT)
+	WEFT_INTERNAL_SOURCES=$${WEFT_INTERNAL_SOURCES:-true} $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install-dev lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -p no:cacheprovider
+	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -q -p no:cacheprovider -m "dbspecific"
+
+bench: install-dev
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) staticfiles

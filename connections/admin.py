@@ -1,0 +1,107 @@
+"""Django admin for operators: organizations, members, API keys, collections."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import HttpRequest
+
+from connections.models import ApiKey, Collection, Membership, Organization
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "member_count", "collection_count", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _members=Count("memberships", distinct=True),
+                _collections=Count("collections", distinct=True),
+            )
+        )
+
+    @admin.display(description="Members", ordering="_members")
+    def member_count(self, obj: Organization) -> int:
+        return obj._members
+
+    @admin.display(description="Collections", ordering="_collections")
+    def collection_count(self, obj: Organization) -> int:
+        return obj._collections
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """The hash is never shown; a new key's plaintext is shown once, in the success message."""
+
+    list_display = ["prefix", "name", "organization", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["organization", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["prefix", "name", "organization__name", "organization__slug"]
+    fields = ["organization", "name", "days", "prefix", "expires_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "expires_at", "last_used_at", "revoked_at"]
+    actions = ["revoke_keys"]
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None):
+        if obj is None:
+            return ["organization", "name", "days"]
+        return ["organization", "name", "prefix", "expires_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None):
+        if obj is None:
+            return []
+        return ["organization", "prefix", "expires_at", "last_used_at", "revoked_at"]
+
+    def get_form(self, request: HttpRequest, obj: ApiKey | None = None, **kwargs):
+        from connections.forms import ApiKeyAdminCreateForm
+
+        if obj is None:
+            kwargs["form"] = ApiKeyAdminCreateForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        key, plaintext = ApiKey.issue(
+            organization=form.cleaned_data["organization"],
+            name=form.cleaned_data.get("name", ""),
+            days=form.cleaned_data["days"],
+            created_by=request.user,
+        )
+        obj.pk = key.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request,
+            f"Copy this API key now; it will not be shown again: {plaintext}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_keys(self, request: HttpRequest, queryset) -> None:
+        count = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            key.revoke()
+            count += 1
+        self.message_user(request, f"Revoked {count} API key(s).")
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "readable_id", "organization", "created_at", "modified_at"]
+    list_filter = ["organization", "created_at"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "readable_id", "organization__name"]
+    readonly_fields = ["id", "readable_id", "created_at", "modified_at"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,3 @@
+"""Built-in sources. Importing this package registers every connector module in it."""
+
+from connections.sources import stub  # noqa: F401

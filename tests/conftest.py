@@ -1,0 +1,58 @@
+"""A small fixed cast: two organizations, each with a member, an API key and a collection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from connections import services
+from connections.models import ApiKey, Collection, Organization
+
+
+@dataclass
+class Tenant:
+    organization: Organization
+    api_key: ApiKey
+    plaintext_key: str
+    collection: Collection
+    client: APIClient
+
+
+def _tenant(slug: str) -> Tenant:
+    api_key, plaintext = services.apikey_create(organization_slug=slug, name=f"{slug} key")
+    services.member_add(organization_slug=slug, email=f"owner@{slug}.test", password="pw-" + slug)
+    collection = services.collection_create(
+        organization=api_key.organization, name=f"{slug.title()} Docs", readable_id=f"{slug}-docs"
+    )
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=plaintext)
+    return Tenant(api_key.organization, api_key, plaintext, collection, client)
+
+
+@pytest.fixture(autouse=True)
+def _settings_for_tests(settings):
+    settings.WEFT_INTERNAL_SOURCES = True
+    settings.WEFT_RATE_LIMIT_PER_MINUTE = 0
+
+
+@pytest.fixture
+def org_a(db) -> Tenant:
+    return _tenant("acme")
+
+
+@pytest.fixture
+def org_b(db) -> Tenant:
+    return _tenant("globex")
+
+
+@pytest.fixture
+def api(org_a) -> APIClient:
+    """An API client authenticated as organization A."""
+    return org_a.client
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
