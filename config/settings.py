@@ -218,6 +218,19 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX_TRIM": True,
 }
 
+# --- Encryption at rest --------------------------------------------------------------------
+# Comma-separated Fernet keys, newest first. The embedded default generates one under DATA_DIR.
+WEFT_ENCRYPTION_KEYS = env.list("WEFT_ENCRYPTION_KEYS", default=[]) or [
+    _data_secret("encryption_key", _fernet_key)
+]
+
+# --- Sync engine ---------------------------------------------------------------------------
+WEFT_SYNC_BATCH_SIZE = env.int("WEFT_SYNC_BATCH_SIZE", default=500)
+# A running job whose heartbeat is older than this is failed by the sweeper.
+WEFT_STALE_JOB_MINUTES = env.int("WEFT_STALE_JOB_MINUTES", default=15)
+# A pending job older than this whose task is no longer in the broker is queued again.
+WEFT_LOST_JOB_MINUTES = env.int("WEFT_LOST_JOB_MINUTES", default=5)
+
 # --- Sources -------------------------------------------------------------------------------
 # Internal sources (stub) are for tests, demos and benchmarks.
 WEFT_INTERNAL_SOURCES = env.bool("WEFT_INTERNAL_SOURCES", default=False)

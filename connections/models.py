@@ -229,3 +229,122 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} @ {self.window_start}: {self.count}"
+
+
+class AuthMethod(models.TextChoices):
+    DIRECT = "direct", "Direct"
+    OAUTH_BROWSER = "oauth_browser", "OAuth (browser)"
+    OAUTH_TOKEN = "oauth_token", "OAuth token"
+    OAUTH_BYOC = "oauth_byoc", "OAuth (your own app)"
+    AUTH_PROVIDER = "auth_provider", "Auth provider"
+
+
+class Credential(models.Model):
+    """A secret payload (API keys, tokens, passwords), Fernet-encrypted at rest.
+
+    The payload is reached only through ``secrets`` / ``set_secrets``; it is never part of
+    ``__str__``, the admin, a log line or an API response.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="credentials"
+    )
+    short_name = models.CharField(max_length=64)
+    auth_method = models.CharField(max_length=32, choices=AuthMethod.choices)
+    encrypted_payload = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.short_name} credential ({self.auth_method})"
+
+    @property
+    def secrets(self) -> dict:
+        from connections.crypto import decrypt_json
+
+        return decrypt_json(self.encrypted_payload)
+
+    def set_secrets(self, payload: dict) -> None:
+        from connections.crypto import encrypt_json
+
+        self.encrypted_payload = encrypt_json(payload)
+
+
+class SourceConnectionQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> SourceConnectionQuerySet:
+        return self.filter(organization=organization)
+
+    def with_sync(self) -> SourceConnectionQuerySet:
+        return self.select_related("collection", "sync", "sync__last_job")
+
+
+class SourceConnection(models.Model):
+    """One source (a GitHub repo, a folder, a database...) feeding one collection."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PENDING_AUTH = "pending_auth", "Pending authentication"
+        SYNCING = "syncing", "Syncing"
+        ERROR = "error", "Error"
+        NEEDS_REAUTH = "needs_reauth", "Needs re-authentication"
+        INACTIVE = "inactive", "Inactive"
+        PENDING_SYNC = "pending_sync", "Pending sync"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="source_connections"
+    )
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="source_connections"
+    )
+    short_name = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=42, validators=[MinLengthValidator(4)])
+    description = models.CharField(max_length=255, blank=True, null=True)
+    config = models.JSONField(default=dict, blank=True)
+    auth_method = models.CharField(max_length=32, choices=AuthMethod.choices)
+    credential = models.OneToOneField(
+        Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_authenticated = models.BooleanField(default=False)
+    authenticated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceConnectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_name})"
+
+    @property
+    def source_class(self):
+        from connections.sources.registry import get_source_class
+
+        return get_source_class(self.short_name)
+
+    @property
+    def last_job(self):
+        sync = getattr(self, "sync", None)
+        return sync.last_job if sync is not None else None
+
+    @property
+    def status(self) -> str:
+        """Derived from authentication, the last job and the schedule's pause flag."""
+        from syncs.models import SyncJob
+
+        if not self.is_authenticated:
+            return self.Status.PENDING_AUTH
+        job = self.last_job
+        if job is not None and job.status in (SyncJob.Status.RUNNING, SyncJob.Status.CANCELLING):
+            return self.Status.SYNCING
+        if job is not None and job.status == SyncJob.Status.FAILED and job.error_category:
+            return self.Status.NEEDS_REAUTH
+        sync = getattr(self, "sync", None)
+        if sync is not None and sync.paused:
+            return self.Status.INACTIVE
+        if job is not None and job.status == SyncJob.Status.FAILED:
+            return self.Status.ERROR
+        return self.Status.ACTIVE

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connections.models import Collection
+from django.db.models import Count, Max, Prefetch, Q
+
+from connections.models import Collection, SourceConnection
 from connections.sources.base import BaseSource
 
 
@@ -14,11 +16,85 @@ def search_index_info() -> tuple[int, str]:
 
 
 def collection_status(collection: Collection) -> str:
+    """NEEDS SOURCE until an authenticated connection has synced; ERROR when every
+    authenticated connection's last job failed; ACTIVE otherwise."""
+    from syncs.models import SyncJob
+
+    last_statuses = [
+        source_connection.last_job.status if source_connection.last_job else None
+        for source_connection in _connections_of(collection)
+        if source_connection.is_authenticated
+    ]
+    synced = [status for status in last_statuses if status is not None]
+    if not synced:
+        return Collection.Status.NEEDS_SOURCE
+    if all(status == SyncJob.Status.FAILED for status in last_statuses):
+        return Collection.Status.ERROR
+    if any(
+        status in (SyncJob.Status.COMPLETED, SyncJob.Status.RUNNING, SyncJob.Status.CANCELLING)
+        for status in synced
+    ):
+        return Collection.Status.ACTIVE
     return Collection.Status.NEEDS_SOURCE
 
 
+def _connections_of(collection: Collection) -> list[SourceConnection]:
+    cache = getattr(collection, "_prefetched_objects_cache", {})
+    if "source_connections" in cache:
+        return list(collection.source_connections.all())
+    return list(collection.source_connections.select_related("sync__last_job"))
+
+
 def source_connection_summaries(collection: Collection) -> list[dict[str, str]]:
-    return []
+    return [{"short_name": c.short_name, "name": c.name} for c in _connections_of(collection)]
+
+
+def collections_with_connections(queryset):
+    """Collections with their connections and last jobs prefetched (status without N+1)."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "source_connections",
+            queryset=SourceConnection.objects.select_related("sync__last_job"),
+        )
+    )
+
+
+def entity_summary(source_connection: SourceConnection) -> dict[str, Any]:
+    from syncs.models import Entity
+
+    rows = (
+        Entity.objects.filter(source_connection=source_connection)
+        .values("entity_type")
+        .annotate(count=Count("id"), last_updated=Max("synced_at"))
+        .order_by("entity_type")
+    )
+    by_type = {
+        row["entity_type"]: {"count": row["count"], "last_updated": row["last_updated"]}
+        for row in rows
+    }
+    return {"total_entities": sum(v["count"] for v in by_type.values()), "by_type": by_type}
+
+
+def entity_counts(source_connection_ids: list) -> dict:
+    from syncs.models import Entity
+
+    rows = (
+        Entity.objects.filter(source_connection_id__in=source_connection_ids)
+        .values("source_connection_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["source_connection_id"]: row["count"] for row in rows}
+
+
+def job_totals(sync_id) -> dict[str, int]:
+    from syncs.models import SyncJob
+
+    totals = SyncJob.objects.filter(sync_id=sync_id).aggregate(
+        total_runs=Count("id"),
+        successful_runs=Count("id", filter=Q(status=SyncJob.Status.COMPLETED)),
+        failed_runs=Count("id", filter=Q(status=SyncJob.Status.FAILED)),
+    )
+    return totals
 
 
 def source_auth_methods(source_cls: type[BaseSource]) -> list[str]:

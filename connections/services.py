@@ -7,12 +7,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from connections.exceptions import Conflict, FieldInvalid
+from connections.exceptions import Conflict, FieldInvalid, InvalidRequest, NotFound
 from connections.models import (
     ApiKey,
+    AuthMethod,
     Collection,
+    Credential,
     Membership,
     Organization,
+    SourceConnection,
     generate_readable_id,
 )
 
@@ -78,6 +81,8 @@ def collection_update(
 def collection_delete(*, collection: Collection) -> Collection:
     """Delete a collection and everything under it; returns the (unsaved) deleted collection."""
     snapshot = Collection.objects.get(pk=collection.pk)
+    for source_connection in collection.source_connections.all():
+        source_connection_delete(source_connection=source_connection)
     collection.delete()
     return snapshot
 
@@ -110,3 +115,223 @@ def member_add(
         organization=organization, user=user, defaults={"role": role}
     )
     return membership, created
+
+
+# --- Source connections ---------------------------------------------------------------------
+
+
+def _source_or_404(short_name: str):
+    from connections.sources.registry import get_source
+
+    source_cls = get_source(short_name)
+    if source_cls is None:
+        raise NotFound(f"Source '{short_name}' not found")
+    return source_cls
+
+
+def detect_auth_method(authentication: dict | None) -> str:
+    """Which authentication method a create request's ``authentication`` object means."""
+    if not authentication:
+        return AuthMethod.OAUTH_BROWSER
+    if "credentials" in authentication:
+        return AuthMethod.DIRECT
+    if "access_token" in authentication:
+        return AuthMethod.OAUTH_TOKEN
+    if "provider_readable_id" in authentication:
+        return AuthMethod.AUTH_PROVIDER
+    if {"client_id", "client_secret", "consumer_key", "consumer_secret"} & authentication.keys():
+        return AuthMethod.OAUTH_BYOC
+    return AuthMethod.OAUTH_BROWSER
+
+
+def _clean_or_422(fields, data, path: tuple[str, ...]) -> dict:
+    from connections.sources.base import clean_fields
+
+    cleaned, errors = clean_fields(fields, data)
+    if errors:
+        raise FieldInvalid({(*path, name): message for name, message in errors.items()})
+    return cleaned
+
+
+def clean_source_config(source_cls, config: dict | None) -> dict:
+    cleaned = _clean_or_422(source_cls.config_fields, config, ("config",))
+    check = getattr(source_cls, "check_config", None)
+    if check is not None:
+        check(cleaned)
+    return cleaned
+
+
+def _credentials_for(source_cls, method: str, authentication: dict | None) -> dict:
+    if method == AuthMethod.DIRECT:
+        credentials = (authentication or {}).get("credentials") or {}
+        return _clean_or_422(source_cls.auth_fields, credentials, ("authentication", "credentials"))
+    if method == AuthMethod.OAUTH_TOKEN:
+        token = {"access_token": authentication["access_token"], "token_type": "Bearer"}
+        for optional in ("refresh_token", "expires_at"):
+            if authentication.get(optional):
+                token[optional] = str(authentication[optional])
+        return token
+    raise InvalidRequest(
+        f"The {method} authentication method is not available on this server yet. "
+        "Use direct credentials or an OAuth access token."
+    )
+
+
+def _check_method_supported(source_cls, method: str) -> None:
+    if method == AuthMethod.DIRECT and not source_cls.needs_credentials():
+        return
+    if method not in source_cls.auth_methods:
+        supported = ", ".join(source_cls.auth_methods)
+        raise InvalidRequest(
+            f"Source {source_cls.short_name} does not support the {method} authentication "
+            f"method. Supported methods: [{supported}]"
+        )
+
+
+def validate_live(source_cls, *, credentials: dict, config: dict) -> None:
+    """Ask the source itself whether the credentials and config work; 400 with its reason."""
+    from connections.sources.base import SourceError
+
+    try:
+        source_cls(credentials=credentials, config=config).validate()
+    except SourceError as error:
+        raise InvalidRequest(f"Could not connect to {source_cls.name}: {error}") from None
+
+
+def _resolve_cron(source_cls, schedule: dict | None, now) -> str | None:
+    from syncs import schedules
+    from syncs.services import check_schedule
+
+    if schedule is None or "cron" not in schedule:
+        return schedules.default_cron(now)
+    if schedule["cron"] is None:
+        return None
+    return check_schedule(source_cls=source_cls, cron=schedule["cron"])
+
+
+def source_connection_create(*, organization: Organization, data: dict[str, Any]):
+    """Create a connection, check its credentials live, and (by default) queue its first sync."""
+    from django.utils import timezone
+
+    from syncs.services import sync_create, sync_job_enqueue
+
+    source_cls = _source_or_404(data["short_name"])
+    collection = (
+        Collection.objects.for_org(organization)
+        .filter(readable_id=data["readable_collection_id"])
+        .first()
+    )
+    if collection is None:
+        raise NotFound("Collection not found")
+    authentication = data.get("authentication")
+    method = detect_auth_method(authentication)
+    if not source_cls.needs_credentials() and method == AuthMethod.OAUTH_BROWSER:
+        method = AuthMethod.DIRECT
+    _check_method_supported(source_cls, method)
+    credentials = _credentials_for(source_cls, method, authentication)
+    config = clean_source_config(source_cls, data.get("config"))
+    now = timezone.now()
+    cron = _resolve_cron(source_cls, data.get("schedule"), now)
+    validate_live(source_cls, credentials=credentials, config=config)
+    name = data.get("name") or f"{source_cls.name} Connection"[:42]
+    with transaction.atomic():
+        credential = None
+        if credentials:
+            credential = Credential(
+                organization=organization, short_name=source_cls.short_name, auth_method=method
+            )
+            credential.set_secrets(credentials)
+            credential.save()
+        source_connection = SourceConnection.objects.create(
+            organization=organization,
+            collection=collection,
+            short_name=source_cls.short_name,
+            name=name,
+            description=data.get("description"),
+            config=config,
+            auth_method=method,
+            credential=credential,
+            is_authenticated=True,
+            authenticated_at=now,
+        )
+        sync = sync_create(source_connection=source_connection, cron=cron)
+        if data.get("sync_immediately", True):
+            sync_job_enqueue(sync=sync)
+    return SourceConnection.objects.with_sync().get(pk=source_connection.pk)
+
+
+def source_connection_credentials(source_connection: SourceConnection) -> dict:
+    """The decrypted secrets a source needs to run (empty for sources without any)."""
+    credential = source_connection.credential
+    return credential.secrets if credential is not None else {}
+
+
+def source_connection_update(*, source_connection: SourceConnection, data: dict[str, Any]):
+    from syncs.services import check_schedule, sync_resume, sync_set_schedule
+
+    source_cls = source_connection.source_class
+    fields: list[str] = []
+    for simple in ("name", "description"):
+        if simple in data:
+            setattr(source_connection, simple, data[simple])
+            fields.append(simple)
+    if "config" in data:
+        source_connection.config = clean_source_config(source_cls, data["config"])
+        fields.append("config")
+    new_credentials = None
+    if data.get("authentication") is not None:
+        if source_connection.auth_method != AuthMethod.DIRECT:
+            raise InvalidRequest("Credentials can only be updated for direct authentication")
+        new_credentials = _credentials_for(source_cls, AuthMethod.DIRECT, data["authentication"])
+        validate_live(source_cls, credentials=new_credentials, config=source_connection.config)
+    elif "config" in data and source_cls.needs_credentials() is False:
+        validate_live(source_cls, credentials={}, config=source_connection.config)
+    cron = None
+    schedule = data.get("schedule")
+    if schedule is not None and schedule.get("cron") is not None:
+        cron = check_schedule(source_cls=source_cls, cron=schedule["cron"])
+    with transaction.atomic():
+        if fields:
+            source_connection.save(update_fields=[*fields, "modified_at"])
+        sync = source_connection.sync
+        if schedule is not None and "cron" in schedule:
+            sync_set_schedule(sync=sync, cron=cron)
+        if new_credentials is not None:
+            _store_direct_credentials(source_connection, new_credentials)
+            if sync.paused:
+                sync_resume(sync=sync)
+    return SourceConnection.objects.with_sync().get(pk=source_connection.pk)
+
+
+def _store_direct_credentials(source_connection: SourceConnection, credentials: dict) -> None:
+    credential = source_connection.credential or Credential(
+        organization=source_connection.organization,
+        short_name=source_connection.short_name,
+        auth_method=AuthMethod.DIRECT,
+    )
+    credential.set_secrets(credentials)
+    credential.save()
+    from django.utils import timezone
+
+    SourceConnection.objects.filter(pk=source_connection.pk).update(
+        credential=credential, is_authenticated=True, authenticated_at=timezone.now()
+    )
+
+
+def source_connection_delete(*, source_connection: SourceConnection) -> None:
+    """Cancel an active job, remove the connection's entities in chunks, then the connection."""
+    from syncs.engine import delete_entities
+    from syncs.models import Entity, SyncJob
+
+    for job in SyncJob.objects.filter(
+        source_connection=source_connection, status__in=SyncJob.ACTIVE_STATUSES
+    ):
+        if job.status != SyncJob.Status.CANCELLING:
+            job.request_cancel()
+    entities = Entity.objects.filter(source_connection=source_connection)
+    while ids := list(entities.values_list("id", flat=True)[:5000]):
+        delete_entities(ids)
+    credential = source_connection.credential
+    source_connection.delete()
+    if credential is not None:
+        credential.delete()

@@ -1,6 +1,9 @@
 from django.urls import re_path
 
+from connections.api import source_connections as sc_views
 from connections.api import views
+
+SC = r"^source-connections/(?P<source_connection_id>[^/]+)"
 
 # Every route answers with and without a trailing slash, for every method, without redirects.
 urlpatterns = [
@@ -16,5 +19,13 @@ urlpatterns = [
         r"^sources/(?P<short_name>[^/]+)/?$",
         views.SourceDetailView.as_view(),
         name="source-detail",
+    ),
+    re_path(r"^source-connections/?$", sc_views.SourceConnectionListView.as_view()),
+    re_path(SC + r"/?$", sc_views.SourceConnectionDetailView.as_view()),
+    re_path(SC + r"/run/?$", sc_views.SourceConnectionRunView.as_view()),
+    re_path(SC + r"/jobs/?$", sc_views.SourceConnectionJobsView.as_view()),
+    re_path(
+        SC + r"/jobs/(?P<job_id>[^/]+)/cancel/?$",
+        sc_views.SourceConnectionJobCancelView.as_view(),
     ),
 ]

@@ -25,6 +25,7 @@ from connections.api.serializers import (
 )
 from connections.exceptions import NotFound
 from connections.models import Collection
+from connections.selectors import collections_with_connections
 from connections.sources.registry import all_sources, get_source
 
 
@@ -69,7 +70,7 @@ class CollectionListView(OrgScopedView):
     )
     def get(self, request: Request) -> Response:
         params = parse(CollectionListQuerySerializer, query_params(request), "query")
-        collections = Collection.objects.for_org(self.organization)
+        collections = collections_with_connections(Collection.objects.for_org(self.organization))
         if params.get("search"):
             term = params["search"]
             collections = collections.filter(

@@ -27,3 +27,8 @@ def all_sources() -> list[type[BaseSource]]:
 def get_source(short_name: str) -> type[BaseSource] | None:
     cls = _SOURCES.get(short_name)
     return cls if cls is not None and _visible(cls) else None
+
+
+def get_source_class(short_name: str) -> type[BaseSource] | None:
+    """The class for a stored connection, even if its source is hidden from listings."""
+    return _SOURCES.get(short_name)

@@ -1,0 +1,389 @@
+"""The sync engine: stream a source's entities into a collection in batches.
+
+Per batch: hash each entity, resolve insert / update / keep against the stored hashes in one
+query, write with bulk operations, update the search index, add the counters to the job, beat
+the heartbeat and look for a cancel request. Memory holds one batch at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connections.models import AuthMethod, SourceConnection
+from connections.sources.base import (
+    BaseSource,
+    EntityDeletion,
+    EntityError,
+    SourceAuthError,
+    SourceEntity,
+)
+from syncs import indexing
+from syncs.models import Entity, Sync, SyncJob
+
+logger = logging.getLogger("weft.syncs.engine")
+
+
+class JobCancelled(Exception):
+    """The job was asked to stop between two batches."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def content_hash(entity: SourceEntity, volatile: Iterable[str] = ()) -> str:
+    """SHA-256 over a canonical JSON of what the entity says (URLs and volatile fields excluded)."""
+    excluded = set(volatile)
+    payload = {
+        "entity_type": entity.entity_type,
+        "name": entity.name,
+        "text": entity.text,
+        "breadcrumbs": [b.as_dict() for b in entity.breadcrumbs],
+        "fields": {k: v for k, v in entity.fields.items() if k not in excluded},
+        "web_url": entity.web_url,
+        "created_at": entity.created_at,
+        "updated_at": entity.updated_at,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class BatchResult:
+    inserted: int = 0
+    updated: int = 0
+    kept: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def counters(self) -> dict[str, int]:
+        return {
+            "entities_inserted": self.inserted,
+            "entities_updated": self.updated,
+            "entities_kept": self.kept,
+            "entities_deleted": self.deleted,
+            "entities_skipped": self.skipped,
+            "entities_failed": self.failed,
+        }
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+class BatchWriter:
+    """Writes one run's batches for one source connection."""
+
+    def __init__(self, job: SyncJob, source_connection: SourceConnection, volatile=()) -> None:
+        self.job = job
+        self.source_connection = source_connection
+        self.volatile = tuple(volatile)
+        self.now = timezone.now()
+
+    def write(self, items: list[SourceEntity | EntityDeletion]) -> BatchResult:
+        result = BatchResult()
+        prepared: dict[tuple[str, str], tuple[SourceEntity, str]] = {}
+        deletions: set[tuple[str, str]] = set()
+        for item in items:
+            key = (item.entity_type, item.entity_id)
+            if isinstance(item, EntityDeletion):
+                deletions.add(key)
+                continue
+            if key in prepared:
+                result.skipped += 1
+                continue
+            try:
+                prepared[key] = (item, self._hash(item))
+            except EntityError as error:
+                result.failed += 1
+                result.failures.append({"entity_id": error.entity_id, "reason": error.reason})
+        with transaction.atomic():
+            self._upsert(prepared, result)
+            if deletions:
+                result.deleted += self._delete(deletions)
+        return result
+
+    def _hash(self, entity: SourceEntity) -> str:
+        if not entity.entity_id or len(entity.entity_id) > 512:
+            raise EntityError(entity.entity_id[:100], "entity_id must be 1-512 characters")
+        try:
+            entity.fields = _json_safe(entity.fields)
+            return content_hash(entity, self.volatile)
+        except (TypeError, ValueError) as exc:
+            raise EntityError(entity.entity_id, f"cannot serialise fields: {exc}") from None
+
+    def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+        by_type: dict[str, list[str]] = {}
+        for entity_type, entity_id in keys:
+            by_type.setdefault(entity_type, []).append(entity_id)
+        if not by_type:
+            return {}
+        # One query per batch, shaped to use the (connection, type, id) unique index.
+        match = Q()
+        for entity_type, ids in by_type.items():
+            match |= Q(entity_type=entity_type, entity_id__in=ids)
+        rows = (
+            Entity.objects.filter(source_connection=self.source_connection)
+            .filter(match)
+            .values_list("id", "entity_type", "entity_id", "content_hash", "last_sync_job_id")
+        )
+        return {(row[1], row[2]): (row[0], row[3], row[4]) for row in rows}
+
+    def _upsert(self, prepared: dict, result: BatchResult) -> None:
+        existing = self._existing(prepared.keys())
+        inserts: list[Entity] = []
+        updates: list[Entity] = []
+        kept_ids: list[int] = []
+        for key, (entity, digest) in prepared.items():
+            found = existing.get(key)
+            if found is None:
+                inserts.append(self._row(entity, digest, first=True))
+            elif found[2] == self.job.pk:
+                result.skipped += 1  # already written by an earlier batch of this run
+            elif found[1] == digest:
+                kept_ids.append(found[0])
+            else:
+                row = self._row(entity, digest, first=False)
+                row.pk = found[0]
+                updates.append(row)
+        if inserts:
+            Entity.objects.bulk_create(inserts, batch_size=1000)
+            result.inserted += len(inserts)
+        if updates:
+            Entity.objects.bulk_update(updates, UPDATE_FIELDS, batch_size=500)
+            result.updated += len(updates)
+        if kept_ids:
+            Entity.objects.filter(pk__in=kept_ids).update(
+                last_sync_job_id=self.job.pk, synced_at=self.now
+            )
+            result.kept += len(kept_ids)
+        changed = inserts + updates
+        if changed:
+            indexing.entities_written(
+                self.source_connection,
+                [key for key in prepared if key not in existing]
+                + [(row.entity_type, row.entity_id) for row in updates],
+            )
+
+    def _row(self, entity: SourceEntity, digest: str, *, first: bool) -> Entity:
+        return Entity(
+            collection_id=self.source_connection.collection_id,
+            source_connection_id=self.source_connection.pk,
+            entity_id=entity.entity_id,
+            entity_type=entity.entity_type,
+            name=(entity.name or entity.entity_id)[:1024],
+            text=entity.text or "",
+            content_hash=digest,
+            breadcrumbs=[b.as_dict() for b in entity.breadcrumbs],
+            fields=entity.fields,
+            web_url=(entity.web_url or "")[:2048],
+            url=(entity.url or "")[:2048],
+            source_created_at=entity.created_at,
+            source_updated_at=entity.updated_at,
+            first_sync_job_id=self.job.pk if first else None,
+            last_sync_job_id=self.job.pk,
+            synced_at=self.now,
+        )
+
+    def _delete(self, keys: set[tuple[str, str]]) -> int:
+        ids = [
+            pk
+            for (entity_type, entity_id), (pk, _, _) in self._existing(keys).items()
+            if (entity_type, entity_id) in keys
+        ]
+        return delete_entities(ids)
+
+    def delete_unseen(self) -> int:
+        """After a complete full enumeration: remove what this run did not see."""
+        unseen = Entity.objects.filter(source_connection=self.source_connection).exclude(
+            last_sync_job_id=self.job.pk
+        )
+        total = 0
+        while True:
+            ids = list(unseen.values_list("id", flat=True)[:5000])
+            if not ids:
+                return total
+            total += delete_entities(ids)
+
+
+UPDATE_FIELDS = [
+    "name",
+    "text",
+    "content_hash",
+    "breadcrumbs",
+    "fields",
+    "web_url",
+    "url",
+    "source_created_at",
+    "source_updated_at",
+    "last_sync_job_id",
+    "synced_at",
+]
+
+
+def delete_entities(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    indexing.entities_deleting(ids)
+    # A raw delete skips Django's cascade collector; the index rows went just above.
+    return Entity.objects.filter(pk__in=ids)._raw_delete(Entity.objects.db)
+
+
+def batched(iterable: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+# --- Running a job ----------------------------------------------------------------------------
+
+
+def build_source(source_connection: SourceConnection, *, cursor: dict) -> BaseSource:
+    from connections.services import source_connection_credentials
+
+    source_cls = source_connection.source_class
+    if source_cls is None:
+        raise RuntimeError(f"Source '{source_connection.short_name}' is not installed")
+    return source_cls(
+        credentials=source_connection_credentials(source_connection),
+        config=source_connection.config,
+        cursor=cursor,
+    )
+
+
+def _error_category(source_connection: SourceConnection) -> str:
+    if source_connection.auth_method == AuthMethod.DIRECT:
+        return SyncJob.ErrorCategory.API_KEY_INVALID
+    if source_connection.auth_method == AuthMethod.AUTH_PROVIDER:
+        return SyncJob.ErrorCategory.AUTH_PROVIDER_CREDENTIALS_INVALID
+    return SyncJob.ErrorCategory.OAUTH_CREDENTIALS_EXPIRED
+
+
+def run_sync_job(job_id) -> str:
+    """Claim a pending job and run it to a terminal status; returns that status."""
+    # Another worker may have claimed or cancelled this job since it was queued.
+    claimed = SyncJob.objects.filter(pk=job_id, status=SyncJob.Status.PENDING).update(
+        status=SyncJob.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        modified_at=timezone.now(),
+    )
+    job = SyncJob.objects.select_related("sync", "source_connection").filter(pk=job_id).first()
+    if job is None:
+        return "deleted"
+    if claimed != 1:
+        return job.status
+    try:
+        return _run_claimed(job)
+    except SyncJob.DoesNotExist:
+        # The connection (and with it this job) was deleted while the job ran.
+        return "deleted"
+
+
+def _run_claimed(job: SyncJob) -> str:
+    if not SourceConnection.objects.filter(pk=job.source_connection_id).exists():
+        raise SyncJob.DoesNotExist()
+    try:
+        _run(job)
+    except JobCancelled:
+        job.refresh_from_db()
+        job.mark_cancelled()
+    except SourceAuthError as error:
+        _fail_on_credentials(job, str(error))
+    except Exception as error:
+        if not SyncJob.objects.filter(pk=job.pk).exists():
+            raise SyncJob.DoesNotExist() from None
+        logger.exception("Sync job %s failed", job.pk)
+        job.refresh_from_db()
+        if job.status == SyncJob.Status.CANCELLING:
+            job.mark_cancelled()
+        else:
+            job.fail(_user_message(error))
+    job.refresh_from_db()
+    return job.status
+
+
+def _user_message(error: Exception) -> str:
+    text = str(error) or error.__class__.__name__
+    return text[:2000]
+
+
+def _fail_on_credentials(job: SyncJob, message: str) -> None:
+    from syncs.services import sync_pause
+
+    source_connection = job.source_connection
+    job.refresh_from_db()
+    if job.fail(
+        message or "The source refused the credentials", _error_category(source_connection)
+    ):
+        sync_pause(sync=job.sync, reason="Credentials were refused; re-authenticate to resume.")
+
+
+def _run(job: SyncJob) -> None:
+    sync: Sync = job.sync
+    source_connection = job.source_connection
+    cursor = {} if job.force_full_sync else dict(sync.cursor or {})
+    source = build_source(source_connection, cursor=cursor)
+    incremental = source.is_incremental
+    SyncJob.objects.filter(pk=job.pk).update(
+        sync_type=SyncJob.SyncType.INCREMENTAL if incremental else SyncJob.SyncType.FULL
+    )
+    writer = BatchWriter(job, source_connection, getattr(source, "volatile_fields", ()))
+    failures: list[dict[str, str]] = []
+    for items in batched(source.generate_entities(), settings.WEFT_SYNC_BATCH_SIZE):
+        result = writer.write(items)
+        _collect_source_failures(source, result)
+        _note_failures(failures, result.failures)
+        status = job.record_progress(result.counters())
+        if status == SyncJob.Status.CANCELLING:
+            raise JobCancelled()
+        if failures:
+            SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
+    final = BatchResult()
+    _collect_source_failures(source, final)
+    _note_failures(failures, final.failures)
+    if not incremental:
+        if SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.CANCELLING).exists():
+            raise JobCancelled()
+        final.deleted = writer.delete_unseen()
+    with transaction.atomic():
+        status = job.record_progress(final.counters())
+        if status == SyncJob.Status.CANCELLING:
+            raise JobCancelled()
+        if failures:
+            SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
+        job.refresh_from_db()
+        if job.complete():
+            Sync.objects.filter(pk=sync.pk).update(
+                cursor=source.cursor if source.supports_continuous else {},
+                cursor_updated_at=timezone.now(),
+            )
+
+
+def _collect_source_failures(source: BaseSource, result: BatchResult) -> None:
+    pending = getattr(source, "entity_failures", None)
+    while pending:
+        entity_id, reason = pending.pop(0)
+        result.failed += 1
+        result.failures.append({"entity_id": str(entity_id), "reason": str(reason)})
+
+
+def _note_failures(kept: list[dict[str, str]], new: list[dict[str, str]]) -> None:
+    room = SyncJob.MAX_ENTITY_FAILURES_KEPT - len(kept)
+    kept.extend(new[: max(room, 0)])
