@@ -234,6 +234,13 @@ WEFT_LOST_JOB_MINUTES = env.int("WEFT_LOST_JOB_MINUTES", default=5)
 # --- Sources -------------------------------------------------------------------------------
 # Internal sources (stub) are for tests, demos and benchmarks.
 WEFT_INTERNAL_SOURCES = env.bool("WEFT_INTERNAL_SOURCES", default=False)
+# Folders the `files` source may read (comma-separated); anything outside them is refused.
+_DEFAULT_FILES_ROOT = DATA_DIR / "files"
+WEFT_FILES_ROOTS = [
+    Path(root) for root in env.list("WEFT_FILES_ROOTS", default=[str(_DEFAULT_FILES_ROOT)])
+]
+if _DEFAULT_FILES_ROOT in WEFT_FILES_ROOTS:
+    _DEFAULT_FILES_ROOT.mkdir(exist_ok=True)
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {

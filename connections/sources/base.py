@@ -184,6 +184,10 @@ class BaseSource:
 
     Subclasses set the class attributes and implement ``validate`` and ``generate_entities``.
     ``self.cursor`` holds the incremental state; the engine saves it only when a run completes.
+    ``self.entity_failures`` collects ``(entity_id, reason)`` for items the generator could not
+    read (one corrupt PDF, one unreadable row): the source still yields what it knows of the
+    item (without content) and appends the reason here; the engine counts each as a failed
+    entity, keeps the reason on the job and goes on.
     """
 
     name: ClassVar[str]
@@ -211,6 +215,15 @@ class BaseSource:
         self.credentials = dict(credentials or {})
         self.config = dict(config or {})
         self.cursor: dict[str, Any] = dict(cursor or {})
+        self.entity_failures: list[tuple[str, str]] = []
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> None:
+        """Refuse a cleaned config that is well-formed but not allowed, before anything is stored.
+
+        Raise ``connections.exceptions.FieldInvalid`` naming the field (the API answers 422);
+        the default accepts everything. Called at create and update time, offline.
+        """
 
     @classmethod
     def needs_credentials(cls) -> bool:
