@@ -123,7 +123,6 @@ class BatchWriter:
         if not entity.entity_id or len(entity.entity_id) > 512:
             raise EntityError(entity.entity_id[:100], "entity_id must be 1-512 characters")
         try:
-            entity.fields = _json_safe(entity.fields)
             return content_hash(entity, self.volatile)
         except (TypeError, ValueError) as exc:
             raise EntityError(entity.entity_id, f"cannot serialise fields: {exc}") from None
@@ -191,7 +190,7 @@ class BatchWriter:
             text=entity.text or "",
             content_hash=digest,
             breadcrumbs=[b.as_dict() for b in entity.breadcrumbs],
-            fields=entity.fields,
+            fields=_json_safe(entity.fields),
             web_url=(entity.web_url or "")[:2048],
             url=(entity.url or "")[:2048],
             source_created_at=entity.created_at,

@@ -25,6 +25,10 @@ _WORDS = (
 ).split()
 
 
+# 256 entries so one random byte picks one word.
+_WORD_TABLE = [_WORDS[i % len(_WORDS)] for i in range(256)]
+
+
 def _rng(seed: int, index: int, salt: str = "") -> random.Random:
     digest = hashlib.blake2b(f"{seed}:{index}:{salt}".encode(), digest_size=8).digest()
     return random.Random(int.from_bytes(digest, "big"))
@@ -125,7 +129,7 @@ class StubSource(BaseSource):
             return None
         changed = revision and selector < delete_fraction + change_fraction
         rng = _rng(seed, index, f"rev{revision}" if changed else "")
-        words = [rng.choice(_WORDS) for _ in range(int(self.config.get("text_words", 60)))]
+        words = [_WORD_TABLE[byte] for byte in rng.randbytes(int(self.config.get("text_words", 60)))]
         title = " ".join(words[:4]).capitalize()
         entity_type = self.entity_types[index % 2]
         folder = f"folder-{index // 100}"

@@ -1,0 +1,272 @@
+"""Sync throughput: entities per second and peak memory of the sync engine, beside the raw limit.
+
+    python bench/sync_throughput.py [--entities 100000] [--large] [--db sqlite|postgresql|both]
+
+Each phase runs in a fresh process (so its peak RSS is its own) against a throwaway database:
+(1) first sync, (2) re-sync with nothing changed, (3) re-sync with 10% changed and 5% deleted,
+and (4) the physical limit: the same rows written into the same table and indexes by the fastest
+raw path (psycopg COPY on PostgreSQL, one executemany transaction on SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "weft_bench_sync"
+WORDS_PER_ENTITY = 140  # about 1 KB of text
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["WEFT_INTERNAL_SOURCES"] = "true"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- Phases (each runs in its own process) -----------------------------------------------------
+
+
+def phase_prepare(entities: int) -> dict:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from connections import services
+
+    api_key, _ = services.apikey_create(organization_slug="bench")
+    collection = services.collection_create(organization=api_key.organization, name="Bench data")
+    source_connection = services.source_connection_create(
+        organization=api_key.organization,
+        data={
+            "short_name": "stub",
+            "readable_collection_id": collection.readable_id,
+            "config": {"entity_count": entities, "text_words": WORDS_PER_ENTITY},
+            "sync_immediately": False,
+        },
+    )
+    return {"source_connection_id": str(source_connection.pk)}
+
+
+def phase_sync(source_connection_id: str, config_patch: dict) -> dict:
+    _setup_django()
+    from connections.models import SourceConnection
+    from syncs import engine
+    from syncs.models import SyncJob
+    from syncs.services import sync_job_enqueue
+
+    source_connection = SourceConnection.objects.select_related("sync").get(
+        pk=source_connection_id
+    )
+    if config_patch:
+        source_connection.config.update(config_patch)
+        source_connection.save(update_fields=["config"])
+    job = sync_job_enqueue(sync=source_connection.sync)
+    started = time.perf_counter()
+    status = engine.run_sync_job(job.pk)
+    elapsed = time.perf_counter() - started
+    job = SyncJob.objects.get(pk=job.pk)
+    return {
+        "status": status,
+        "seconds": elapsed,
+        "entities": job.entities_inserted + job.entities_updated + job.entities_kept,
+        "inserted": job.entities_inserted,
+        "updated": job.entities_updated,
+        "kept": job.entities_kept,
+        "deleted": job.entities_deleted,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def phase_raw(source_connection_id: str, entities: int) -> dict:
+    """Write the same rows into the same table by the fastest raw path, then remove them."""
+    _setup_django()
+    import uuid
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from connections.models import SourceConnection
+    from connections.sources.stub import StubSource
+    from syncs.engine import content_hash
+    from syncs.models import Entity
+
+    source_connection = SourceConnection.objects.get(pk=source_connection_id)
+    # A twin connection so the rows do not collide with the synced ones.
+    twin = SourceConnection.objects.create(
+        organization_id=source_connection.organization_id,
+        collection_id=source_connection.collection_id,
+        short_name="stub",
+        name="Raw twin",
+        auth_method="direct",
+        is_authenticated=True,
+    )
+    source = StubSource(config={"entity_count": entities, "text_words": WORDS_PER_ENTITY})
+    job_id, now = uuid.uuid4(), timezone.now()
+    columns = [
+        "collection_id", "source_connection_id", "entity_id", "entity_type", "name", "text",
+        "content_hash", "breadcrumbs", "fields", "web_url", "url", "source_created_at",
+        "source_updated_at", "first_sync_job_id", "last_sync_job_id", "synced_at",
+    ]  # fmt: skip
+    is_pg = connection.vendor == "postgresql"
+
+    def rows():
+        for entity in source.generate_entities():
+            yield (
+                twin.collection_id if is_pg else twin.collection_id.hex,
+                twin.pk if is_pg else twin.pk.hex,
+                entity.entity_id,
+                entity.entity_type,
+                entity.name,
+                entity.text,
+                content_hash(entity),
+                json.dumps([b.as_dict() for b in entity.breadcrumbs]),
+                json.dumps(entity.fields),
+                entity.web_url,
+                entity.url,
+                entity.created_at,
+                entity.updated_at,
+                job_id if is_pg else job_id.hex,
+                job_id if is_pg else job_id.hex,
+                now,
+            )
+
+    table = Entity._meta.db_table
+    started = time.perf_counter()
+    if is_pg:
+        raw = connection.cursor().connection
+        with transaction.atomic(), raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows():
+                    copy.write_row(row)
+    else:
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows())
+    elapsed = time.perf_counter() - started
+    Entity.objects.filter(source_connection=twin)._raw_delete(Entity.objects.db)
+    twin.delete()
+    return {"seconds": elapsed, "entities": entities, "peak_rss_mb": _peak_rss_mb()}
+
+
+# --- Orchestration ------------------------------------------------------------------------------
+
+
+def _run_phase(env: dict, *args: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--phase", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _database_env(db: str, workdir: Path) -> dict:
+    env = {**os.environ, "WEFT_DATA_DIR": str(workdir), "WEFT_RATE_LIMIT_PER_MINUTE": "0"}
+    if db == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return env
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+    env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+    return env
+
+
+def bench_database(db: str, entities: int) -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="weft-bench-") as tmp:
+        env = _database_env(db, Path(tmp))
+        sc_id = _run_phase(env, "prepare", str(entities))["source_connection_id"]
+        first = _run_phase(env, "sync", sc_id, "{}")
+        unchanged = _run_phase(env, "sync", sc_id, "{}")
+        changed = _run_phase(
+            env,
+            "sync",
+            sc_id,
+            json.dumps({"revision": 1, "change_fraction": 0.10, "delete_fraction": 0.05}),
+        )
+        raw = _run_phase(env, "raw", sc_id, str(entities))
+    rows = [
+        ("first sync", first),
+        ("re-sync, nothing changed", unchanged),
+        ("re-sync, 10% changed, 5% deleted", changed),
+        ("raw limit (" + ("COPY" if db == "postgresql" else "executemany") + ")", raw),
+    ]
+    return [
+        {
+            "database": db,
+            "phase": name,
+            "entities": result["entities"],
+            "seconds": round(result["seconds"], 2),
+            "per_second": round(result["entities"] / result["seconds"]) if result["seconds"] else 0,
+            "peak_rss_mb": round(result["peak_rss_mb"]),
+            "counts": {k: result[k] for k in ("inserted", "updated", "kept", "deleted") if k in result},
+        }
+        for name, result in rows
+    ]
+
+
+def markdown(results: list[dict]) -> str:
+    lines = [
+        "| database | phase | entities | seconds | entities/s | peak RSS (MB) | counts |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items())
+        lines.append(
+            f"| {r['database']} | {r['phase']} | {r['entities']:,} | {r['seconds']} | "
+            f"{r['per_second']:,} | {r['peak_rss_mb']} | {counts} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--phase", nargs="+")
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--large", action="store_true", help="1,000,000 entities")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    if args.phase:
+        name, *rest = args.phase
+        if name == "prepare":
+            result = phase_prepare(int(rest[0]))
+        elif name == "sync":
+            result = phase_sync(rest[0], json.loads(rest[1]))
+        else:
+            result = phase_raw(rest[0], int(rest[1]))
+        print(json.dumps(result))
+        return
+    entities = 1_000_000 if args.large else args.entities
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    results = [row for db in databases for row in bench_database(db, entities)]
+    print(markdown(results))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"sync_throughput_{entities}.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
