@@ -117,8 +117,12 @@ class StubSource(BaseSource):
             if delay:
                 time.sleep(delay)
             entity = self.entity_at(index, seed)
-            if entity is not None:
-                yield entity
+            if entity is None:
+                continue
+            if entity.fields["poison"]:
+                self.entity_failures.append((entity.entity_id, "poisoned by fail_entity_every"))
+                continue
+            yield entity
 
     def entity_at(self, index: int, seed: int) -> SourceEntity | None:
         revision = int(self.config.get("revision", 0))
@@ -129,7 +133,8 @@ class StubSource(BaseSource):
             return None
         changed = revision and selector < delete_fraction + change_fraction
         rng = _rng(seed, index, f"rev{revision}" if changed else "")
-        words = [_WORD_TABLE[byte] for byte in rng.randbytes(int(self.config.get("text_words", 60)))]
+        word_count = int(self.config.get("text_words", 60))
+        words = [_WORD_TABLE[byte] for byte in rng.randbytes(word_count)]
         title = " ".join(words[:4]).capitalize()
         entity_type = self.entity_types[index % 2]
         folder = f"folder-{index // 100}"
