@@ -82,9 +82,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     response = drf_exception_handler(exc, context)
     if response is None:
-        logger.exception("Unhandled API error", exc_info=exc)
+        request_id = current_request_id()
+        # The id is in the message itself, so it is found whatever the log format.
+        logger.error("Unhandled API error (request_id=%s)", request_id, exc_info=exc)
         return Response(
-            {"detail": "Internal server error", "request_id": current_request_id()},
+            {"detail": "Internal server error", "request_id": request_id},
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     if isinstance(response.data, dict) and "detail" in response.data:

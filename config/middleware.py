@@ -88,7 +88,11 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_api_path(request.path):
             return None
-        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        request_id = getattr(request, "request_id", current_request_id())
+        # The id is in the message itself, so it is found whatever the log format.
+        logger.exception(
+            "Unhandled error on %s %s (request_id=%s)", request.method, request.path, request_id
+        )
         return internal_error_response(request)
 
     @staticmethod

@@ -193,7 +193,7 @@ WEFT_API_KEY_DEFAULT_DAYS = 90
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["connections.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["connections.api.permissions.HasOrganization"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["connections.api.throttling.OrganizationRateThrottle"],
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
@@ -216,6 +216,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVERS": [{"url": "/api", "description": "This server"}],
     "SCHEMA_PATH_PREFIX_TRIM": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "connections.api.schema.strip_trailing_slashes",
+    ],
 }
 
 # --- Encryption at rest --------------------------------------------------------------------

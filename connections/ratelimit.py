@@ -50,17 +50,17 @@ def _window_counts_db(org_id: str, window_start: int) -> tuple[int, int]:
     return current, row[0] if row else 0
 
 
-@lru_cache(maxsize=1)
-def _redis_client():
+@lru_cache(maxsize=4)
+def _redis_client(url: str):
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(url)
 
 
 def _window_counts_redis(org_id: str, window_start: int) -> tuple[int, int]:
     key = f"weft:ratelimit:{org_id}:{window_start}"
     previous_key = f"weft:ratelimit:{org_id}:{window_start - WINDOW_SECONDS}"
-    pipe = _redis_client().pipeline()
+    pipe = _redis_client(settings.REDIS_URL).pipeline()
     pipe.incr(key)
     pipe.expire(key, WINDOW_SECONDS * 2 + 5)
     pipe.get(previous_key)
@@ -69,12 +69,17 @@ def _window_counts_redis(org_id: str, window_start: int) -> tuple[int, int]:
 
 
 def seconds_until_allowed(limit: int, current: int, previous: int, elapsed: float) -> float:
-    """How long until the weighted count drops below the limit again."""
+    """Seconds until one more request fits under the limit, if nothing else is sent meanwhile.
+
+    ``current`` already includes the refused request; the retry adds one more to it.
+    """
     if current < limit and previous > 0:
-        # previous * (1 - t/60) + current < limit  =>  t > 60 * (1 - (limit - current) / previous)
-        return WINDOW_SECONDS * (1 - (limit - current) / previous) - elapsed
-    # The current window alone is full: wait for it to end and its weight to decay enough.
-    return (WINDOW_SECONDS - elapsed) + WINDOW_SECONDS * (1 - limit / current)
+        # previous * (1 - t/60) + current + 1 <= limit
+        #   =>  t >= 60 * (1 - (limit - current - 1) / previous)
+        return WINDOW_SECONDS * (1 - (limit - current - 1) / previous) - elapsed
+    # The current window alone is full: wait for it to end, then for its weight (as the
+    # previous window) to decay until current * (1 - t/60) + 1 <= limit.
+    return (WINDOW_SECONDS - elapsed) + WINDOW_SECONDS * (1 - (limit - 1) / current)
 
 
 def hit(org_id: str, *, limit: int | None = None, now: float | None = None) -> RateLimitResult:
@@ -85,11 +90,12 @@ def hit(org_id: str, *, limit: int | None = None, now: float | None = None) -> R
     elapsed = now - window_start
     counter = _window_counts_redis if settings.REDIS_URL else _window_counts_db
     current, previous = counter(str(org_id), window_start)
-    weighted = previous * (1 - elapsed / WINDOW_SECONDS) + current
+    # Rounded so float noise cannot refuse a request that lands exactly on the limit.
+    weighted = round(previous * (1 - elapsed / WINDOW_SECONDS) + current, 6)
     allowed = weighted <= limit
     remaining = max(0, math.floor(limit - weighted))
     if allowed:
         reset = WINDOW_SECONDS - elapsed
     else:
         reset = seconds_until_allowed(limit, current, previous, elapsed)
-    return RateLimitResult(allowed, limit, remaining, max(1, math.ceil(reset)))
+    return RateLimitResult(allowed, limit, remaining, max(1, math.ceil(round(reset, 6))))

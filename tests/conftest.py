@@ -35,6 +35,8 @@ def _tenant(slug: str) -> Tenant:
 def _settings_for_tests(settings):
     settings.WEFT_INTERNAL_SOURCES = True
     settings.WEFT_RATE_LIMIT_PER_MINUTE = 0
+    # The production hasher costs ~0.3 s per password; tests only need it to round-trip.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

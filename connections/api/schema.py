@@ -45,3 +45,9 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         body = _validation if code == 422 else _detail
         responses[code] = OpenApiResponse(body, description=texts.get(code, "Error"))
     return responses
+
+
+def strip_trailing_slashes(result: dict, generator, request, public: bool) -> dict:
+    """Document Airweave's paths (``/collections``); every route also accepts a trailing slash."""
+    result["paths"] = {path.rstrip("/") or "/": item for path, item in result["paths"].items()}
+    return result

@@ -72,7 +72,8 @@ class CollectionUpdateSerializer(serializers.Serializer):
 
 
 class CollectionListQuerySerializer(serializers.Serializer):
-    skip = serializers.IntegerField(min_value=0, default=0)
+    # Bounded so the OFFSET always fits the database's integer type.
+    skip = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)
 

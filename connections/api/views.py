@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import connection as db_connection
@@ -24,7 +25,7 @@ from connections.api.serializers import (
     SourceSerializer,
 )
 from connections.exceptions import NotFound
-from connections.models import Collection
+from connections.models import READABLE_ID_PATTERN, Collection
 from connections.selectors import collections_with_connections
 from connections.sources.registry import all_sources, get_source
 
@@ -53,6 +54,9 @@ class OrgScopedView(APIView):
         return self.request._request.organization
 
     def get_collection(self, readable_id: str) -> Collection:
+        # A value no collection can have (a NUL byte would even make PostgreSQL fail) is a 404.
+        if not re.fullmatch(READABLE_ID_PATTERN, readable_id):
+            raise NotFound("Collection not found")
         collection = (
             Collection.objects.for_org(self.organization).filter(readable_id=readable_id).first()
         )
