@@ -1,3 +1,3 @@
 """Built-in sources. Importing this package registers every connector module in it."""
 
-from connections.sources import files, stub  # noqa: F401
+from connections.sources import files, github, postgresql, stub  # noqa: F401

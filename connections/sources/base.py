@@ -204,6 +204,9 @@ class BaseSource:
     federated_search: ClassVar[bool] = False
     internal: ClassVar[bool] = False
     rate_limit_level: ClassVar[str | None] = None
+    # Keys of ``SourceEntity.fields`` left out of the content hash (counters that tick on their
+    # own, like stars): a change to them alone does not rewrite the entity.
+    volatile_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
