@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -71,3 +72,27 @@ def test_environment_switches_to_postgres_and_redis(tmp_path):
     assert values["cache"].endswith("RedisCache") and values["broker"] == "redis"
     assert values["secret_key"] == "k" * 60 and not (tmp_path / "secret_key").exists()
     assert values["rate_limit"] == 0
+
+
+def variables_read_by_settings() -> set[str]:
+    source = (BASE_DIR / "config" / "settings.py").read_text()
+    return set(re.findall(r"env\.\w+\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
+
+
+def test_env_example_lists_every_variable():
+    listed = set(
+        re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (BASE_DIR / ".env.example").read_text(), re.M)
+    )
+    assert variables_read_by_settings() - listed == set()
+    assert len(variables_read_by_settings()) > 20
+
+
+def test_configuration_doc_has_a_row_for_every_variable():
+    rows = set(
+        re.findall(
+            r"^\| `([A-Z][A-Z0-9_]*)` \|",
+            (BASE_DIR / "docs" / "configuration.md").read_text(),
+            re.M,
+        )
+    )
+    assert variables_read_by_settings() - rows == set()
