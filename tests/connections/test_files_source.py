@@ -272,3 +272,38 @@ def test_file_name_that_is_not_utf8_is_recorded_and_skipped(root):
     source, items = _run({"path": str(root)})
     assert items == []
     assert source.entity_failures == [("bad-\\udcff.txt", "file name is not valid UTF-8")]
+
+
+def test_syncs_through_the_engine_with_incremental_counts(org_a, root):
+    from connections import services
+    from syncs.engine import run_sync_job
+    from syncs.models import Entity
+    from syncs.services import sync_job_run_manual
+
+    (root / "a.md").write_text("alpha")
+    (root / "b.md").write_text("beta")
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    source_connection = services.source_connection_create(
+        organization=org_a.organization,
+        data={
+            "short_name": "files",
+            "readable_collection_id": org_a.collection.readable_id,
+            "config": {"path": str(root)},
+        },
+    )
+    first = source_connection.sync.last_job
+    assert run_sync_job(first.pk) == "completed"
+    first.refresh_from_db()
+    assert (first.entities_inserted, first.entities_failed) == (3, 1)
+
+    _touch(root / "a.md", "alpha two", 2_000_000_000)
+    (root / "b.md").unlink()
+    (root / "c.md").write_text("gamma")
+    second = sync_job_run_manual(sync=source_connection.sync)
+    assert run_sync_job(second.pk) == "completed"
+    second.refresh_from_db()
+    assert second.sync_type == "incremental"
+    counts = (second.entities_inserted, second.entities_updated, second.entities_deleted)
+    assert counts == (1, 1, 1)
+    names = Entity.objects.filter(source_connection=source_connection).values_list("name")
+    assert sorted(name for (name,) in names) == ["a.md", "broken.pdf", "c.md"]
