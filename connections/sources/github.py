@@ -395,7 +395,7 @@ class GitHubSource(BaseSource):
             return None
         if posixpath.splitext(path)[1].lower() in BINARY_EXTENSIONS:
             return None
-        text = self._blob_text(http, entry["sha"])
+        text = self._blob_text(http, entry["sha"], path)
         if text is None:
             return None
         parts = path.split("/")
@@ -420,13 +420,13 @@ class GitHubSource(BaseSource):
             url=self._base_url() + self._repo_path(f"/git/blobs/{entry['sha']}"),
         )
 
-    def _blob_text(self, http: HttpClient, sha: str) -> str | None:
+    def _blob_text(self, http: HttpClient, sha: str, path: str) -> str | None:
+        """The blob as text, or None when it is binary."""
         blob = http.get_json(self._repo_path(f"/git/blobs/{sha}"))
         try:
             raw = base64.b64decode(blob.get("content") or "")
         except (binascii.Error, ValueError):
-            self.entity_failures.append((sha, "blob content is not valid base64"))
-            return None
+            raise SourceError(f"GitHub sent an unreadable blob for {path}.") from None
         if b"\x00" in raw[:8192]:
             return None
         return raw.decode("utf-8", errors="replace")

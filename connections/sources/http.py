@@ -55,8 +55,9 @@ class RetryPolicy:
     max_attempts: int = 5
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
-    # A server asking for a longer pause than this fails the run rather than holding a worker.
-    max_wait: float = 900.0
+    # A server asking for a longer pause than this fails the run rather than holding a worker
+    # (and outliving the sweeper's heartbeat limit); the next scheduled run tries again.
+    max_wait: float = 300.0
 
     def backoff(self, attempt: int, jitter: Callable[[], float]) -> float:
         """Exponential delay after failed ``attempt`` (1-based), capped, with "equal jitter"."""

@@ -248,3 +248,22 @@ def test_token_from_oauth_credentials(github):
     )
     source.validate()
     assert "oauth_token" in GitHubSource.auth_methods
+
+
+def test_forbidden_without_rate_limit_signs_is_auth_error(github):
+    body = {"message": "Resource not accessible by personal access token"}
+    github.injected.append((403, {}, body))
+    sleeps: list[float] = []
+    with pytest.raises(SourceAuthError, match="Resource not accessible"):
+        _source(github, sleeps=sleeps).validate()
+    assert sleeps == []
+
+
+def test_incremental_sync_when_the_old_tree_is_gone_reads_every_file(github):
+    first = _source(github)
+    _run(first)
+    cursor = {**first.cursor, "tree_sha": "0" * 40}  # force-pushed away and collected
+    entities, deletions = _run(_source(github, cursor=cursor))
+    assert len(_ids(entities, "github_code_file")) == 4
+    # Without the old tree nothing can be known deleted; only unindexable paths are dropped.
+    assert not set(deletions) & set(entities)
