@@ -248,6 +248,15 @@ WEFT_FILES_ROOTS = [
 if _DEFAULT_FILES_ROOT in WEFT_FILES_ROOTS:
     _DEFAULT_FILES_ROOT.mkdir(exist_ok=True)
 
+# --- Search --------------------------------------------------------------------------------
+# Semantic search: "none" (keyword only) or "minilm" (needs requirements-embeddings.txt).
+WEFT_EMBEDDER = env.str("WEFT_EMBEDDER", default="none")
+# An OpenAI-compatible chat endpoint for the classic and agentic tiers (optional).
+WEFT_LLM_BASE_URL = env.str("WEFT_LLM_BASE_URL", default="").rstrip("/")
+WEFT_LLM_API_KEY = env.str("WEFT_LLM_API_KEY", default="")
+WEFT_LLM_MODEL = env.str("WEFT_LLM_MODEL", default="")
+WEFT_LLM_TIMEOUT_SECONDS = env.float("WEFT_LLM_TIMEOUT_SECONDS", default=60.0)
+
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -12,7 +12,9 @@ from connections.sources.base import BaseSource
 
 def search_index_info() -> tuple[int, str]:
     """(vector_size, embedding_model_name) of the configured search index."""
-    return 0, "none"
+    from syncs.search.embedders import embedder_info
+
+    return embedder_info()
 
 
 def collection_status(collection: Collection) -> str:

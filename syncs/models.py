@@ -247,3 +247,35 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_type}:{self.entity_id}"
+
+
+class SearchChunk(models.Model):
+    """A piece of an entity's text as the search index reads it.
+
+    Full-text search lives beside this table in vendor-specific SQL (see migration 0003): a
+    stored, GIN-indexed ``tsvector`` column on PostgreSQL, an FTS5 table kept by triggers on
+    SQLite. ``embedding`` holds the configured embedder's float32 vector, when there is one.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # Indexed by the unique constraint below, which leads with it.
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="chunks", db_index=False
+    )
+    # Denormalised so a search touches one table before it has its top results.
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    chunk_index = models.PositiveIntegerField()
+    name = models.CharField(max_length=1024, blank=True)
+    text = models.TextField(blank=True)
+    embedding = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "chunk_index"], name="unique_chunk_index")
+        ]
+        indexes = [models.Index(fields=["collection"], name="chunk_collection")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.chunk_index} of entity {self.entity_id}"

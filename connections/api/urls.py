@@ -1,4 +1,4 @@
-from django.urls import re_path
+from django.urls import include, re_path
 
 from connections.api import source_connections as sc_views
 from connections.api import views
@@ -28,4 +28,6 @@ urlpatterns = [
         SC + r"/jobs/(?P<job_id>[^/]+)/cancel/?$",
         sc_views.SourceConnectionJobCancelView.as_view(),
     ),
+    # Search (syncs app).
+    re_path(r"", include("syncs.api.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Search over collections: chunked index, keyword and semantic retrieval, the three tiers."""
