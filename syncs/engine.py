@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from connections.models import AuthMethod, SourceConnection
@@ -95,6 +95,12 @@ class BatchWriter:
         self.source_connection = source_connection
         self.volatile = tuple(volatile)
         self.now = timezone.now()
+        bounds = Entity.objects.filter(source_connection=source_connection).aggregate(
+            lo=Min("id"), hi=Max("id")
+        )
+        # Rows above this id were inserted by this run; rows at or below it existed before.
+        self.max_existing_pk: int = bounds["hi"] or 0
+        self.seen = SeenIds(bounds["lo"] or 0, self.max_existing_pk)
 
     def write(self, items: list[SourceEntity | EntityDeletion]) -> BatchResult:
         result = BatchResult()
@@ -127,7 +133,7 @@ class BatchWriter:
         except (TypeError, ValueError) as exc:
             raise EntityError(entity.entity_id, f"cannot serialise fields: {exc}") from None
 
-    def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
         by_type: dict[str, list[str]] = {}
         for entity_type, entity_id in keys:
             by_type.setdefault(entity_type, []).append(entity_id)
@@ -140,24 +146,26 @@ class BatchWriter:
         rows = (
             Entity.objects.filter(source_connection=self.source_connection)
             .filter(match)
-            .values_list("id", "entity_type", "entity_id", "content_hash", "last_sync_job_id")
+            .values_list("id", "entity_type", "entity_id", "content_hash")
         )
-        return {(row[1], row[2]): (row[0], row[3], row[4]) for row in rows}
+        return {(row[1], row[2]): (row[0], row[3]) for row in rows}
 
     def _upsert(self, prepared: dict, result: BatchResult) -> None:
         existing = self._existing(prepared.keys())
         inserts: list[Entity] = []
         updates: list[Entity] = []
-        kept_ids: list[int] = []
+        kept = 0
         for key, (entity, digest) in prepared.items():
             found = existing.get(key)
             if found is None:
                 inserts.append(self._row(entity, digest, first=True))
-            elif found[2] == self.job.pk:
+            elif found[0] > self.max_existing_pk or found[0] in self.seen:
                 result.skipped += 1  # already written by an earlier batch of this run
             elif found[1] == digest:
-                kept_ids.append(found[0])
+                self.seen.add(found[0])
+                kept += 1
             else:
+                self.seen.add(found[0])
                 row = self._row(entity, digest, first=False)
                 row.pk = found[0]
                 updates.append(row)
@@ -167,11 +175,7 @@ class BatchWriter:
         if updates:
             Entity.objects.bulk_update(updates, UPDATE_FIELDS, batch_size=500)
             result.updated += len(updates)
-        if kept_ids:
-            Entity.objects.filter(pk__in=kept_ids).update(
-                last_sync_job_id=self.job.pk, synced_at=self.now
-            )
-            result.kept += len(kept_ids)
+        result.kept += kept
         changed = inserts + updates
         if changed:
             indexing.entities_written(
@@ -203,22 +207,44 @@ class BatchWriter:
     def _delete(self, keys: set[tuple[str, str]]) -> int:
         ids = [
             pk
-            for (entity_type, entity_id), (pk, _, _) in self._existing(keys).items()
+            for (entity_type, entity_id), (pk, _) in self._existing(keys).items()
             if (entity_type, entity_id) in keys
         ]
         return delete_entities(ids)
 
     def delete_unseen(self) -> int:
         """After a complete full enumeration: remove what this run did not see."""
-        unseen = Entity.objects.filter(source_connection=self.source_connection).exclude(
-            last_sync_job_id=self.job.pk
-        )
-        total = 0
-        while True:
-            ids = list(unseen.values_list("id", flat=True)[:5000])
-            if not ids:
-                return total
-            total += delete_entities(ids)
+        existing = Entity.objects.filter(
+            source_connection=self.source_connection, id__lte=self.max_existing_pk
+        ).order_by("id")
+        total, after = 0, 0
+        while ids := list(existing.filter(id__gt=after).values_list("id", flat=True)[:10_000]):
+            after = ids[-1]
+            total += delete_entities([pk for pk in ids if pk not in self.seen])
+        return total
+
+
+class SeenIds:
+    """The ids of pre-existing entities a run has seen: one bit per id in their range.
+
+    A bitmap keeps memory small and flat (1.25 MB per ten million ids of range) where a set of
+    a million ints would take tens of megabytes; nothing is written to the database for an
+    entity that did not change.
+    """
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo = lo
+        self.bits = bytearray((hi - lo) // 8 + 1 if hi >= lo else 0)
+
+    def add(self, pk: int) -> None:
+        offset = pk - self.lo
+        self.bits[offset >> 3] |= 1 << (offset & 7)
+
+    def __contains__(self, pk: int) -> bool:
+        offset = pk - self.lo
+        if offset < 0 or (offset >> 3) >= len(self.bits):
+            return False
+        return bool(self.bits[offset >> 3] & (1 << (offset & 7)))
 
 
 UPDATE_FIELDS = [
