@@ -14,14 +14,13 @@ from django.conf import settings as django_settings
 from connections import ratelimit
 from connections.ratelimit import hit, seconds_until_allowed
 
+# The database store is raw SQL (upsert, UUIDs as hex on SQLite): run it on every engine.
+pytestmark = pytest.mark.dbspecific
+
 BASE_DIR = Path(django_settings.BASE_DIR)
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 W0 = 1_800_000_000  # the start of a fixed window (a multiple of 60)
 W1 = W0 + 60
-
-
-def new_org() -> str:
-    return str(uuid.uuid4())
 
 
 def hits(org: str, count: int, *, limit: int, now: float) -> ratelimit.RateLimitResult:
@@ -30,15 +29,34 @@ def hits(org: str, count: int, *, limit: int, now: float) -> ratelimit.RateLimit
 
 
 @pytest.fixture
-def redis_store(settings):
+def org_ids() -> list[str]:
+    """The organization ids one test used."""
+    return []
+
+
+@pytest.fixture
+def new_org(org_ids):
+    """Random organization ids, so tests (and concurrent test runs) never share a counter."""
+
+    def make() -> str:
+        org_ids.append(str(uuid.uuid4()))
+        return org_ids[-1]
+
+    return make
+
+
+@pytest.fixture
+def redis_store(settings, org_ids):
     import redis
 
     settings.REDIS_URL = REDIS_TEST_URL
     client = redis.Redis.from_url(REDIS_TEST_URL)
     yield client
-    keys = list(client.scan_iter("weft:ratelimit:*"))
-    if keys:
-        client.delete(*keys)
+    # Only this test's keys: another test run may be using the same Redis database.
+    for org in org_ids:
+        keys = list(client.scan_iter(f"weft:ratelimit:{org}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -74,31 +92,31 @@ def test_retry_wait_with_limit_one_is_a_full_window_after_this_one():
 # --- Counting and weighting (each store) ---------------------------------------------------
 
 
-def test_requests_up_to_the_limit_are_allowed(store):
+def test_requests_up_to_the_limit_are_allowed(store, new_org):
     org = new_org()
     results = [hit(org, limit=3, now=W0 + 5) for _ in range(4)]
     assert [r.allowed for r in results] == [True, True, True, False]
     assert [r.remaining for r in results] == [2, 1, 0, 0]
 
 
-def test_previous_window_is_weighted_by_its_overlap(store):
+def test_previous_window_is_weighted_by_its_overlap(store, new_org):
     org = new_org()
     hits(org, 40, limit=100, now=W0 + 30)
     assert hit(org, limit=100, now=W1 + 15).remaining == 100 - (30 + 1)  # 40 * 0.75 + 1
     assert hit(org, limit=100, now=W1 + 45).remaining == 100 - (10 + 2)  # 40 * 0.25 + 2
 
 
-def test_window_two_back_no_longer_counts(store):
+def test_window_two_back_no_longer_counts(store, new_org):
     org = new_org()
     hits(org, 50, limit=10, now=W0)
     assert hit(org, limit=10, now=W1 + 60).allowed
 
 
-def test_reset_when_allowed_is_the_end_of_the_window(store):
+def test_reset_when_allowed_is_the_end_of_the_window(store, new_org):
     assert hit(new_org(), limit=5, now=W0 + 20.5).reset_seconds == 40
 
 
-def test_organizations_are_counted_separately(store):
+def test_organizations_are_counted_separately(store, new_org):
     busy, quiet = new_org(), new_org()
     assert not hits(busy, 4, limit=3, now=W0).allowed
     assert hit(quiet, limit=3, now=W0).remaining == 2
@@ -108,7 +126,9 @@ def test_organizations_are_counted_separately(store):
 @pytest.mark.parametrize("previous_factor", [0, 1, 3])
 @pytest.mark.parametrize("elapsed", [0, 20, 59.5])
 @pytest.mark.parametrize("overshoot", [1, 3])
-def test_retry_after_the_advised_wait_is_allowed(db, limit, previous_factor, elapsed, overshoot):
+def test_retry_after_the_advised_wait_is_allowed(
+    db, limit, previous_factor, elapsed, overshoot, new_org
+):
     org, now = new_org(), W1 + elapsed
     if previous_factor:
         hits(org, limit * previous_factor, limit=limit, now=W0 + 1)
@@ -119,7 +139,7 @@ def test_retry_after_the_advised_wait_is_allowed(db, limit, previous_factor, ela
     assert hit(org, limit=limit, now=now + refused.reset_seconds).allowed
 
 
-def test_retry_a_second_before_the_advised_wait_is_refused(db):
+def test_retry_a_second_before_the_advised_wait_is_refused(db, new_org):
     org = new_org()
     hits(org, 10, limit=10, now=W0 + 1)
     refused = hits(org, 2, limit=10, now=W1 + 6)
@@ -189,15 +209,14 @@ def database_store_env(request, tmp_path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.dbspecific
-def test_database_count_holds_across_processes(database_store_env, tmp_path):
+def test_database_count_holds_across_processes(database_store_env, tmp_path, new_org):
     org = new_org()
     run_workers(database_store_env, tmp_path, org, count=150, parties=2)
     [remaining] = run_workers(database_store_env, tmp_path, org, count=1, parties=1)
     assert int(remaining) == 1_000_000 - 301
 
 
-def test_redis_count_holds_across_processes(redis_store, tmp_path):
+def test_redis_count_holds_across_processes(redis_store, tmp_path, new_org):
     org = new_org()
     env = worker_env(tmp_path, REDIS_URL=REDIS_TEST_URL)
     run_workers(env, tmp_path, org, count=150, parties=2)
@@ -205,9 +224,10 @@ def test_redis_count_holds_across_processes(redis_store, tmp_path):
     assert int(remaining) == 1_000_000 - 301
 
 
-def test_redis_store_writes_no_database_rows(redis_store, db):
+def test_redis_store_writes_no_database_rows(redis_store, db, new_org):
     from connections.models import RateLimitWindow
 
-    hits(new_org(), 3, limit=10, now=W0)
-    assert not RateLimitWindow.objects.exists()
-    assert list(redis_store.scan_iter("weft:ratelimit:*"))
+    org = new_org()
+    hits(org, 3, limit=10, now=W0)
+    assert not RateLimitWindow.objects.filter(organization_id=org).exists()
+    assert list(redis_store.scan_iter(f"weft:ratelimit:{org}:*"))

@@ -12,7 +12,8 @@ from airweave.errors import NotFoundError, TooManyRequestsError, UnprocessableEn
 from airweave.types import BehaviorConfig, SyncConfig
 from django.core.management import call_command
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Also on SQLite: `make run` serves the SDK from SQLite.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.dbspecific]
 
 
 @pytest.fixture
