@@ -1,14 +1,14 @@
 """The MCP server answers a real MCP client, over stdio and over streamable HTTP.
 
 The server runs as ``manage.py mcp`` in a subprocess against the test database, so the data
-is committed (a transactional test) and the test runs on PostgreSQL only.
+is committed (a transactional test); ``make test`` runs it on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -27,11 +27,15 @@ from tests.search.conftest import write_entities
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
+MANAGE = [sys.executable, "manage.py"]
 
 
 def server_env() -> dict[str, str]:
     db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"  # a file database; an in-memory one cannot be shared
+    else:
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     return {"DATABASE_URL": url, "LOG_LEVEL": "WARNING", "WEFT_EMBEDDER": "none"}
 
 
@@ -93,8 +97,7 @@ def free_port() -> int:
 def http_server(documents):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "mcp", "--collection", documents.readable_id, "--http"]
-        + ["--port", str(port)],
+        [*MANAGE, "mcp", "--collection", documents.readable_id, "--http", "--port", str(port)],
         cwd=ROOT,
         env={**os.environ, **server_env()},
     )
@@ -113,9 +116,11 @@ def http_server(documents):
 def test_http_server_searches_with_an_api_key(org_a, documents, http_server):
     async def main():
         headers = {"Authorization": f"Bearer {org_a.plaintext_key}"}
-        async with httpx2.AsyncClient(headers=headers, timeout=30) as client:
-            async with streamable_http_client(http_server, http_client=client) as (read, write):
-                return await use_session(read, write, documents.readable_id)
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as client,
+            streamable_http_client(http_server, http_client=client) as (read, write),
+        ):
+            return await use_session(read, write, documents.readable_id)
 
     tools, text, _ = asyncio.run(main())
     assert f"search-{documents.readable_id}" in tools
