@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/weft
 
-.PHONY: run test lint format bench install install-dev clean
+.PHONY: run test test-embeddings lint format bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: install-dev lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -p no:cacheprovider
 	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -q -p no:cacheprovider -m "dbspecific"
+
+# The real embedder (all-MiniLM-L6-v2 on the CPU) needs the optional packages, about 1.5 GB.
+test-embeddings: install-dev
+	$(BIN)/pip install --quiet -r requirements-embeddings.txt
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -p no:cacheprovider -m embeddings
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py

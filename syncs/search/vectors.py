@@ -1,7 +1,9 @@
 """Semantic retrieval: exact nearest neighbours over a collection's chunk vectors.
 
 A collection's vectors are read once into one float32 matrix per process and kept while the
-collection's chunks are unchanged (same count and highest id); a query is one matrix product.
+collection's chunks are unchanged: ids are never reused (a PostgreSQL sequence, SQLite's
+AUTOINCREMENT), so an unchanged count and highest id mean nothing was added or removed.
+A query is then one matrix product.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ def semantic_search(
     top = np.argpartition(-scores, count - 1)[:count]
     top = top[np.lexsort((matrix.ids[top], -scores[top]))]
     return [(int(matrix.ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
 
 
 def _collection_matrix(collection_id, dimensions: int) -> _Matrix:
