@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
+
 from connections.exceptions import InvalidRequest
 from connections.models import Collection
 from syncs.models import SearchChunk, SyncJob
-from syncs.search.backends import keyword_backend
+from syncs.search.backends import KeywordBackend, keyword_backend
 from syncs.search.embedders import get_embedder
 from syncs.search.filters import FilterGroups, compile_filters
 from syncs.search.query import parse_query
@@ -131,6 +133,18 @@ def reciprocal_rank_fusion(rankings: list[list[tuple[Any, float]]]) -> list[tupl
         for position, (item, _) in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + position)
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def count_chunks(*, collection: Collection, filters: list[FilterGroups]) -> int:
+    """How many of the collection's chunks pass the filters."""
+    where, params = compile_filters(filters)
+    sql = (
+        "SELECT COUNT(*) FROM syncs_searchchunk c JOIN syncs_entity e ON e.id = c.entity_id "
+        "WHERE c.collection_id = %s" + (f" AND {where}" if where else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [KeywordBackend.collection_value(collection.pk), *params])
+        return cursor.fetchone()[0]
 
 
 def load_hits(ranked: list[tuple[int, float]]) -> list[SearchHit]:
