@@ -90,7 +90,7 @@ def test_all_keys_of_an_organization_share_the_budget(anon, org_a, limit_of_3):
 
 def test_zero_disables_the_limit(api, settings):
     settings.WEFT_RATE_LIMIT_PER_MINUTE = 0
-    responses = [api.get("/api/collections") for _ in range(150)]
+    responses = [api.get("/api/collections") for _ in range(10)]
     assert {r.status_code for r in responses} == {200}
     assert "RateLimit-Limit" not in responses[-1]
 
