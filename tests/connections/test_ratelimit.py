@@ -60,12 +60,11 @@ def redis_store(settings, org_ids):
 
 
 @pytest.fixture(params=["database", "redis"])
-def store(request, settings):
+def store(request, settings, db):
     """Runs a test once against each counter store."""
     if request.param == "redis":
         request.getfixturevalue("redis_store")
     else:
-        request.getfixturevalue("db")
         settings.REDIS_URL = ""
     return request.param
 
@@ -193,12 +192,11 @@ def worker_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def database_store_env(request, tmp_path) -> dict[str, str]:
+def database_store_env(transactional_db, tmp_path) -> dict[str, str]:
     """Environment for worker processes sharing one database counter table."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
         db = connection.settings_dict
         user = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
         url = f"postgres://{user}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
