@@ -7,6 +7,7 @@ import json
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from rest_framework.test import APIClient
 
 import config.urls
 from connections import services
@@ -24,10 +25,8 @@ def _boom(request: HttpRequest) -> HttpResponse:
 urlpatterns = [path("api/boom", _boom), *config.urls.urlpatterns]
 
 
-def post_raw(
-    api, body: str | bytes, content_type: str = "application/json", path="/api/collections"
-):
-    return api.generic("POST", path, body, content_type=content_type)
+def post_raw(api: APIClient, body: str | bytes, content_type: str = "application/json"):
+    return api.generic("POST", "/api/collections", body, content_type=content_type)
 
 
 def test_malformed_json_is_422_json_invalid(api):

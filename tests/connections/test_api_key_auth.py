@@ -105,7 +105,3 @@ def test_rejected_key_does_not_touch_last_used_at(anon, org_a):
     anon.get("/api/collections", headers={"x-api-key": org_a.plaintext_key})
     org_a.api_key.refresh_from_db()
     assert org_a.api_key.last_used_at is None
-
-
-def test_health_needs_no_key(anon, db):
-    assert anon.get("/api/health").status_code == 200
