@@ -1,8 +1,8 @@
 """A search query as both full-text engines read it: words, "quoted phrases" and -exclusions.
 
-The syntax is web-search syntax (PostgreSQL's ``websearch_to_tsquery``). Unlike it, the
-parts are joined with OR, not AND: a document that matches more of them ranks higher, and a
-question phrased in full sentences still finds the documents that answer part of it.
+The syntax is web-search syntax (PostgreSQL's ``websearch_to_tsquery``): all parts must match.
+When no chunk matches them all, the backends fall back to any part matching (ranked by how
+many match), so a question phrased in full sentences still finds what answers part of it.
 """
 
 from __future__ import annotations

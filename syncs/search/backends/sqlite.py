@@ -1,40 +1,45 @@
 """SQLite: the FTS5 table ``syncs_searchchunk_fts`` (porter stemming), ranked by ``bm25``.
 
-Each part is a quoted FTS5 string (a phrase when it has several words); parts are OR-ed and
-exclusions NOT-ed. ``bm25`` weighs the name column as PostgreSQL weighs A against B.
+Each part is a quoted FTS5 string (a phrase when it has several words); parts are AND-ed (or
+OR-ed, see ``KeywordBackend``) and exclusions NOT-ed. ``bm25`` weighs the name column as
+PostgreSQL weighs A against B.
 """
 
 from __future__ import annotations
 
-from syncs.search.backends.base import KeywordBackend
+from syncs.search.backends.base import PAGE, KeywordBackend
 from syncs.search.query import STOP_WORDS, ParsedQuery, QueryPart
 
 NAME_WEIGHT, TEXT_WEIGHT = 2.5, 1.0
 
 
 class SqliteKeywordBackend(KeywordBackend):
-    def sql(self, *, collection_id, query, where, where_params, limit, offset):
-        score = f"-bm25(syncs_searchchunk_fts, {NAME_WEIGHT}, {TEXT_WEIGHT})"
-        sql = (
-            f"SELECT c.id, {score} AS score FROM syncs_searchchunk_fts "
-            f"JOIN syncs_searchchunk c ON c.id = syncs_searchchunk_fts.rowid"
+    def sql(
+        self, *, collection_id, query, where, where_params, match_all, limit, offset, ranked=True
+    ):
+        from_where = (
+            "FROM syncs_searchchunk_fts "
+            # CROSS JOIN keeps SQLite from driving the search by the collection index.
+            "CROSS JOIN syncs_searchchunk c ON c.id = syncs_searchchunk_fts.rowid"
             f"{self.entity_join(where)} "
-            f"WHERE syncs_searchchunk_fts MATCH %s AND c.collection_id = %s"
+            "WHERE syncs_searchchunk_fts MATCH %s AND c.collection_id = %s"
             + (f" AND {where}" if where else "")
-            + " ORDER BY score DESC, c.id LIMIT %s OFFSET %s"
         )
         params = [
-            fts5_expression(query),
+            fts5_expression(query, match_all),
             self.collection_value(collection_id),
             *where_params,
-            limit,
-            offset,
         ]
-        return sql, params
+        if not ranked:
+            return f"SELECT c.id {from_where} LIMIT 1", params
+        score = f"-bm25(syncs_searchchunk_fts, {NAME_WEIGHT}, {TEXT_WEIGHT})"
+        sql = f"SELECT c.id, {score} AS score {from_where}{PAGE}"
+        return sql, [*params, limit, offset]
 
 
-def fts5_expression(query: ParsedQuery) -> str:
-    expression = " OR ".join(_quoted(part) for part in query.positive)
+def fts5_expression(query: ParsedQuery, match_all: bool = True) -> str:
+    joiner = " AND " if match_all else " OR "
+    expression = joiner.join(_quoted(part) for part in query.positive)
     if query.negative:
         expression = f"({expression})" + "".join(f" NOT {_quoted(part)}" for part in query.negative)
     return expression

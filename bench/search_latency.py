@@ -1,0 +1,334 @@
+"""Search latency: instant keyword search through the full HTTP path, beside the raw SQL floor.
+
+    python bench/search_latency.py [--entities 100000] [--large] [--db sqlite|postgresql|both]
+
+For each database, in a throwaway database: a stub connection syncs ``--entities`` entities
+(about 150 words each, drawn from a 20,000-word vocabulary with Zipf's law, as real text
+is) through the sync engine, which builds the search index. Then a real server process
+(gunicorn, one worker, on 127.0.0.1) answers 200 queries of 1-5 words drawn from the corpus,
+one at a time with keep-alive, and the same full-text SQL the API runs is timed on the same
+database from this process (the floor). ``--large`` is 1,000,000 entities on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "weft_bench_search"
+QUERIES = 200
+WARMUP = 20
+LIMIT = 10
+WORDS_PER_ENTITY = 150
+VOCABULARY = 20_000
+ZIPF_S = 1.07
+SEED = 7
+GUNICORN = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "1", "--log-level", "warning"]
+sys.path.insert(0, str(ROOT))  # the corpus uses syncs.search.query before Django is set up
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["WEFT_INTERNAL_SOURCES"] = "true"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+# --- The corpus ---------------------------------------------------------------------------------
+
+
+def vocabulary() -> list[str]:
+    """By rank: English stop words first (as in real text), then made-up content words."""
+    from syncs.search.query import STOP_WORDS
+
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    rng = random.Random(SEED)
+    words: set[str] = set()
+    while len(words) < VOCABULARY - len(STOP_WORDS):
+        words.add("".join(rng.choices(syllables, k=rng.choice((2, 2, 3, 3, 4)))))
+    content = sorted(words)
+    rng.shuffle(content)
+    return sorted(STOP_WORDS) + content
+
+
+def zipf_weights(size: int) -> list[float]:
+    total, cumulative = 0.0, []
+    for rank in range(1, size + 1):
+        total += 1 / rank**ZIPF_S
+        cumulative.append(total)
+    return cumulative
+
+
+def register_realistic_stub():
+    """The stub source, with Zipf-distributed text instead of its small uniform vocabulary."""
+    from connections.sources.registry import register
+    from connections.sources.stub import StubSource
+
+    @register
+    class RealisticStubSource(StubSource):
+        short_name = "bench_stub"
+        name = "Bench stub"
+
+        def entity_at(self, index: int, seed: int):
+            entity = super().entity_at(index, seed)
+            text = entity_words(index)
+            entity.name = " ".join(text[:4]).capitalize() + f" #{index}"
+            entity.text = " ".join(text)
+            return entity
+
+    return RealisticStubSource
+
+
+@functools.cache
+def _distribution() -> tuple[list[str], list[float]]:
+    return vocabulary(), zipf_weights(VOCABULARY)
+
+
+def entity_words(index: int) -> list[str]:
+    words, weights = _distribution()
+    digest = hashlib.blake2b(f"{SEED}:{index}:zipf".encode(), digest_size=8).digest()
+    rng = random.Random(int.from_bytes(digest, "big"))
+    return rng.choices(words, cum_weights=weights, k=WORDS_PER_ENTITY)
+
+
+def queries(count: int, entities: int) -> list[str]:
+    """1-5 content words of one random entity of the corpus, as someone looking for it types."""
+    from syncs.search.query import STOP_WORDS
+
+    rng = random.Random(SEED + 1)
+    drawn = []
+    for _ in range(count):
+        content = sorted({w for w in entity_words(rng.randrange(entities)) if w not in STOP_WORDS})
+        drawn.append(" ".join(rng.sample(content, k=min(len(content), rng.randint(1, 5)))))
+    return drawn
+
+
+# --- Phases (each in its own process) -----------------------------------------------------------
+
+
+def phase_prepare(entities: int) -> dict:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    register_realistic_stub()
+    from connections import services
+    from syncs.engine import run_sync_job
+    from syncs.models import SearchChunk
+    from syncs.services import sync_job_enqueue
+
+    api_key, plaintext = services.apikey_create(organization_slug="bench", days=1)
+    collection = services.collection_create(organization=api_key.organization, name="Bench data")
+    source_connection = services.source_connection_create(
+        organization=api_key.organization,
+        data={
+            "short_name": "bench_stub",
+            "readable_collection_id": collection.readable_id,
+            "config": {"entity_count": entities},
+            "sync_immediately": False,
+        },
+    )
+    started = time.perf_counter()
+    status = run_sync_job(sync_job_enqueue(sync=source_connection.sync).pk)
+    return {
+        "status": status,
+        "sync_seconds": round(time.perf_counter() - started, 1),
+        "chunks": SearchChunk.objects.count(),
+        "readable_id": collection.readable_id,
+        "api_key": plaintext,
+    }
+
+
+def phase_raw(readable_id: str, entities: int) -> dict:
+    """The API's full-text SQL, run directly on the same database."""
+    _setup_django()
+    from django.db import connection
+
+    from connections.models import Collection
+    from syncs.search.backends import keyword_backend
+    from syncs.search.query import parse_query
+
+    collection = Collection.objects.get(readable_id=readable_id)
+    backend = keyword_backend()
+    timings, hits = [], []
+    connection.ensure_connection()
+    for number, text in enumerate(queries(QUERIES + WARMUP, entities)):
+        parsed = parse_query(text)
+        started = time.perf_counter()
+        # The same statements the API runs (a match-all check, then the ranked page).
+        rows = backend.search(collection_id=collection.pk, query=parsed, limit=LIMIT)
+        if number >= WARMUP:
+            timings.append(time.perf_counter() - started)
+            hits.append(len(rows))
+    return {"timings": timings, "hits": hits}
+
+
+def phase_api(readable_id: str, api_key: str, port: int, entities: int) -> dict:
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/api/collections/{readable_id}/search/instant"
+    timings, hits = [], []
+    with httpx.Client(headers={"x-api-key": api_key}, timeout=30) as client:
+        for number, text in enumerate(queries(QUERIES + WARMUP, entities)):
+            body = {"query": text, "retrieval_strategy": "keyword", "limit": LIMIT}
+            started = time.perf_counter()
+            response = client.post(url, json=body)
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            if number >= WARMUP:
+                timings.append(elapsed)
+                hits.append(len(response.json()["results"]))
+    return {"timings": timings, "hits": hits}
+
+
+# --- Orchestration ------------------------------------------------------------------------------
+
+
+def _run_phase(env: dict, *args: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--phase", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3 * 3600,
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def _database_env(db: str, workdir: Path) -> dict:
+    env = {**os.environ, "WEFT_DATA_DIR": str(workdir), "LOG_LEVEL": "WARNING"}
+    env["WEFT_RATE_LIMIT_PER_MINUTE"] = "10000000"  # counted on every request, never refused
+    env["WEFT_EMBEDDER"] = "none"
+    if db == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return env
+    import psycopg
+
+    with psycopg.connect(
+        PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
+    ) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+    env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [*GUNICORN, "-b", f"127.0.0.1:{port}"],
+        env={**env, "ALLOWED_HOSTS": "127.0.0.1"},
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def _ms(values: list[float], quantile: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(quantile * len(ordered)))] * 1000, 1)
+
+
+def bench_database(db: str, entities: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="weft-bench-search-") as tmp:
+        env = _database_env(db, Path(tmp))
+        prepared = _run_phase(env, "prepare", str(entities))
+        raw = _run_phase(env, "raw", prepared["readable_id"], str(entities))
+        port = _free_port()
+        server = _serve(env, port)
+        try:
+            api = phase_api(prepared["readable_id"], prepared["api_key"], port, entities)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    row = {
+        "database": db,
+        "entities": entities,
+        "chunks": prepared["chunks"],
+        "sync_seconds": prepared["sync_seconds"],
+        "queries": QUERIES,
+        "limit": LIMIT,
+        "mean_hits": round(statistics.mean(api["hits"]), 1),
+        "raw_mean_hits": round(statistics.mean(raw["hits"]), 1),
+        "api_p50_ms": _ms(api["timings"], 0.50),
+        "api_p95_ms": _ms(api["timings"], 0.95),
+        "raw_p50_ms": _ms(raw["timings"], 0.50),
+        "raw_p95_ms": _ms(raw["timings"], 0.95),
+    }
+    row["api_over_raw_p50"] = round(row["api_p50_ms"] / max(row["raw_p50_ms"], 0.1), 2)
+    return row
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = [
+        "| database | entities | chunks | API p50 | API p95 | raw SQL p50 | raw SQL p95 "
+        "| API / raw (p50) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['database']} | {r['entities']:,} | {r['chunks']:,} | {r['api_p50_ms']} ms | "
+            f"{r['api_p95_ms']} ms | {r['raw_p50_ms']} ms | {r['raw_p95_ms']} ms | "
+            f"{r['api_over_raw_p50']}x |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--large", action="store_true", help="1,000,000 entities, PostgreSQL")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        name, *rest = args.phase
+        if name == "prepare":
+            result = phase_prepare(int(rest[0]))
+        else:
+            result = phase_raw(rest[0], int(rest[1]))
+        print(json.dumps(result))
+        return
+    entities = 1_000_000 if args.large else args.entities
+    databases = ["postgresql"] if args.large else ["sqlite", "postgresql"]
+    if args.db != "both":
+        databases = [args.db]
+    rows = [bench_database(db, entities) for db in databases]
+    out = ROOT / "bench" / "results" / f"search_latency_{entities}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2) + "\n")
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
