@@ -34,8 +34,15 @@ class ClassicSearchRequestSerializer(serializers.Serializer):
     offset = StrictIntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
 
+class _StrategyField(serializers.ChoiceField):
+    """``neural`` (Airweave's older name, which the ``airweave`` CLI still sends) is semantic."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value("semantic" if data == "neural" else data)
+
+
 class InstantSearchRequestSerializer(ClassicSearchRequestSerializer):
-    retrieval_strategy = serializers.ChoiceField(choices=STRATEGIES, default="hybrid")
+    retrieval_strategy = _StrategyField(choices=STRATEGIES, default="hybrid")
 
 
 class AgenticSearchRequestSerializer(serializers.Serializer):

@@ -39,7 +39,11 @@ def test_a_word_in_the_name_ranks_above_the_same_word_in_the_text(docs):
     assert ranking.index("name-hit") < ranking.index("body-hit")
 
 
-def test_chunks_matching_more_of_the_query_rank_first(docs):
+def test_when_some_chunk_has_every_word_only_such_chunks_match(docs):
+    assert ids(docs, "deployment rollback") == ["both"]
+
+
+def test_when_no_chunk_has_every_word_more_matches_rank_first(docs):
     assert ids(docs, "rollback soup deployment")[0] == "both"
 
 

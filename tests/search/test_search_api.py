@@ -97,6 +97,12 @@ def test_semantic_without_an_embedder_is_400_saying_how_to_enable_it(org_a):
     assert "WEFT_EMBEDDER" in response.json()["detail"]
 
 
+def test_neural_is_the_older_name_of_semantic(org_a):
+    response = instant(org_a, {"query": "x", "retrieval_strategy": "neural"})
+    assert response.status_code == 400
+    assert "WEFT_EMBEDDER" in response.json()["detail"]
+
+
 def test_hybrid_without_an_embedder_is_keyword_search(org_a, synced):
     hybrid = instant(org_a, {"query": "budget risk"}).json()["results"]
     keyword = instant(org_a, {"query": "budget risk", "retrieval_strategy": "keyword"}).json()
