@@ -82,7 +82,7 @@ def test_trailing_slash_is_accepted(org_a, synced):
         ({"query": "x", "limit": 0}, ["body", "limit"]),
         ({"query": "x", "limit": 1001}, ["body", "limit"]),
         ({"query": "x", "offset": -1}, ["body", "offset"]),
-        ({"query": "x", "retrieval_strategy": "neural"}, ["body", "retrieval_strategy"]),
+        ({"query": "x", "retrieval_strategy": "vector"}, ["body", "retrieval_strategy"]),
     ],
 )
 def test_invalid_request_is_422_naming_the_field(org_a, body, loc):
