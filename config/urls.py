@@ -16,4 +16,5 @@ api_patterns = [
 urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    path("", include("web.urls")),
 ]

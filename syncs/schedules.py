@@ -57,3 +57,57 @@ def check_interval_allowed(cron: str, *, source_cls, now: datetime) -> None:
 def default_cron(now: datetime) -> str:
     """Daily at the creation time (UTC)."""
     return f"{now.minute} {now.hour} * * *"
+
+
+# --- Presets and plain words (the schedule editor of the web pages) --------------------------
+
+PRESETS = ("hourly", "daily", "weekly")
+_WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def preset_cron(preset: str, now: datetime) -> str:
+    """A preset as cron, anchored at ``now`` (UTC) so that schedules spread over the clock."""
+    if preset == "hourly":
+        return f"{now.minute} * * * *"
+    if preset == "daily":
+        return default_cron(now)
+    if preset == "weekly":
+        return f"{now.minute} {now.hour} * * {now.isoweekday() % 7}"
+    raise ValueError(f"Unknown schedule preset {preset!r}; use one of {', '.join(PRESETS)}")
+
+
+def describe_cron(cron: str | None) -> str:
+    """A cron expression in plain words, for the common shapes; others are quoted as they are."""
+    if not cron:
+        return "Manual only: runs when someone presses Run now."
+    fields = cron.split()
+    if len(fields) != 5:
+        return f"Custom schedule: {cron}"
+    minute, hour, day, month, weekday = fields
+    words = _describe_fields(minute, hour, day, month, weekday)
+    return words or f"Custom schedule: {cron} (minute hour day month weekday, UTC)"
+
+
+def _describe_fields(minute: str, hour: str, day: str, month: str, weekday: str) -> str | None:
+    if month != "*":
+        return None
+    if minute.startswith("*/") and minute[2:].isdigit() and (hour, day, weekday) == ("*",) * 3:
+        return f"Every {minute[2:]} minutes"
+    if not minute.isdigit():
+        return None
+    if hour == "*" and (day, weekday) == ("*", "*"):
+        return f"Every hour at {int(minute)} minutes past"
+    if hour.startswith("*/") and hour[2:].isdigit() and (day, weekday) == ("*", "*"):
+        return f"Every {hour[2:]} hours at {int(minute)} minutes past"
+    if not hour.isdigit():
+        return None
+    at = f"at {int(hour):02d}:{int(minute):02d} UTC"
+    if (day, weekday) == ("*", "*"):
+        return f"Every day {at}"
+    if day == "*" and weekday.isdigit() and int(weekday) <= 7:
+        return f"Every {_WEEKDAYS[int(weekday) % 7]} {at}"
+    if day == "*" and weekday == "1-5":
+        return f"Every weekday (Monday to Friday) {at}"
+    if day.isdigit() and weekday == "*":
+        return f"On day {int(day)} of every month {at}"
+    return None
