@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/weft
 
-.PHONY: run test test-embeddings lint format bench install install-dev clean
+.PHONY: run test test-embeddings lint format bench install install-dev clean e2e-deps screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +36,18 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install-dev lint
+test: install-dev lint e2e-deps
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -p no:cacheprovider
 	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -q -p no:cacheprovider -m "dbspecific"
+
+# The browser tests drive Debian's chromium with Playwright (never a downloaded browser build).
+e2e-deps:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Regenerate docs/screenshots/ from the end-to-end browser test.
+screenshots: install-dev e2e-deps
+	WEFT_SCREENSHOT_DIR=docs/screenshots DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q -p no:cacheprovider tests/web/test_e2e_browser.py
 
 # The real embedder (all-MiniLM-L6-v2 on the CPU) needs the optional packages, about 1.5 GB.
 test-embeddings: install-dev

@@ -12,6 +12,7 @@ from syncs.models import SyncJob
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 48, 12, 28
+MAX_BAR_WIDTH = 28
 SERIES = (
     ("entities_inserted", "inserted", "chart-inserted"),
     ("entities_updated", "updated", "chart-updated"),
@@ -93,7 +94,8 @@ def job_chart(jobs: list[SyncJob]) -> Chart | None:
     bars, points = [], []
     for index, job in enumerate(jobs):
         x = LEFT + index * slot
-        bar = Bar(x=round(x + slot * 0.15, 1), width=round(slot * 0.7, 1), title=_title(job))
+        width = min(slot * 0.7, MAX_BAR_WIDTH)
+        bar = Bar(x=round(x + (slot - width) / 2, 1), width=round(width, 1), title=_title(job))
         base = TOP + plot_height
         for name, _, css_class in SERIES:
             height = getattr(job, name) / max_entities * plot_height
