@@ -381,6 +381,8 @@ def source_connection_delete(request: HttpRequest, pk: uuid.UUID) -> HttpRespons
 def source_connection_reauthenticate(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     source_connection = _get_source_connection(request, pk)
     source_cls = source_connection.source_class
+    if source_cls is None or not source_cls.auth_fields:
+        raise Http404("This connection has no credentials to update")
     form = ReauthenticateForm(request.POST or None, source_cls=source_cls)
     status = 200
     if request.method == "POST":

@@ -152,6 +152,11 @@ def test_needs_reauth_shows_the_reauthenticate_action(web, connection_a):
     assert "401 from the source" in content
 
 
+def test_no_credentials_page_for_a_source_without_credentials(web, connection_a):
+    assert page(web, connection_a, "reauthenticate/").status_code == 404
+    assert b"Update credentials" not in page(web, connection_a).content
+
+
 def test_reauthenticate_form_for_a_source_with_credentials(web, org_a, monkeypatch):
     from connections import services
     from connections.sources.github import GitHubSource

@@ -153,10 +153,12 @@ def test_connect_files_watch_sync_search_and_manage_keys(server, browser, shots)
     page.screenshot(path=shots / "login.png")
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Password").press("Enter")  # the keyboard is enough
 
     # Create a collection.
     expect(page.get_by_role("heading", name="Collections", exact=True)).to_be_visible()
+    page.keyboard.press("Tab")  # the first stop is the skip link
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.get_by_label("Name").fill("Team handbook")
     page.get_by_role("button", name="Create collection").click()
     expect(page.get_by_role("heading", name="Team handbook")).to_be_visible()
@@ -222,6 +224,8 @@ def test_connect_files_watch_sync_search_and_manage_keys(server, browser, shots)
     for name, url in [
         ("dashboard", f"{server}/"),
         ("collection", collection_url),
+        ("add_source_catalog", f"{collection_url}sources/"),
+        ("add_source_form", f"{collection_url}sources/files/"),
         ("connection", connection_url),
         ("api_keys", f"{server}/api-keys/"),
     ]:
