@@ -166,9 +166,9 @@ def test_connect_files_watch_sync_search_and_manage_keys(server, browser, shots)
 
     # Add a files source: find it in the catalog, fill the generated form.
     page.get_by_role("link", name="Add a source").first.click()
+    page.screenshot(path=shots / "add_source_catalog.png", full_page=True)
     page.get_by_label("Find a source").fill("file")
     expect(page.locator(".catalog-item")).to_have_count(1)
-    page.screenshot(path=shots / "add_source_catalog.png", full_page=True)
     page.locator(".catalog-link", has_text="Files").click()
     page.get_by_label("Name").fill("Handbook folder")
     page.get_by_label("Folder").fill("handbook")
