@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_BENCH_DB = "weft_bench_sync"
 WORDS_PER_ENTITY = 140  # about 1 KB of text
+COUNT_KEYS = ("inserted", "updated", "kept", "deleted")
 
 
 def _setup_django() -> None:
@@ -71,9 +72,7 @@ def phase_sync(source_connection_id: str, config_patch: dict) -> dict:
     from syncs.models import SyncJob
     from syncs.services import sync_job_enqueue
 
-    source_connection = SourceConnection.objects.select_related("sync").get(
-        pk=source_connection_id
-    )
+    source_connection = SourceConnection.objects.select_related("sync").get(pk=source_connection_id)
     if config_patch:
         source_connection.config.update(config_patch)
         source_connection.save(update_fields=["config"])
@@ -151,10 +150,10 @@ def phase_raw(source_connection_id: str, entities: int) -> dict:
     started = time.perf_counter()
     if is_pg:
         raw = connection.cursor().connection
-        with transaction.atomic(), raw.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows():
-                    copy.write_row(row)
+        copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with transaction.atomic(), raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in rows():
+                copy.write_row(row)
     else:
         placeholders = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
@@ -188,7 +187,9 @@ def _database_env(db: str, workdir: Path) -> dict:
         return env
     import psycopg
 
-    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as c:
+    with psycopg.connect(
+        PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
+    ) as c:
         c.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
         c.execute(f"CREATE DATABASE {PG_BENCH_DB}")
     env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
@@ -222,7 +223,9 @@ def bench_database(db: str, entities: int) -> list[dict]:
             "seconds": round(result["seconds"], 2),
             "per_second": round(result["entities"] / result["seconds"]) if result["seconds"] else 0,
             "peak_rss_mb": round(result["peak_rss_mb"]),
-            "counts": {k: result[k] for k in ("inserted", "updated", "kept", "deleted") if k in result},
+            "counts": {
+                k: result[k] for k in ("inserted", "updated", "kept", "deleted") if k in result
+            },
         }
         for name, result in rows
     ]

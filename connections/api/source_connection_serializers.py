@@ -104,7 +104,7 @@ class SourceConnectionUpdateSerializer(serializers.Serializer):
 
 class ListQuerySerializer(serializers.Serializer):
     collection = serializers.CharField(required=False, max_length=63)
-    skip = serializers.IntegerField(min_value=0, default=0)
+    skip = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
 
 
