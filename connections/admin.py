@@ -1,12 +1,21 @@
-"""Django admin for operators: organizations, members, API keys, collections."""
+"""Django admin for operators: organizations, members, API keys, collections, connections."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
-from connections.models import ApiKey, Collection, Membership, Organization
+from connections.models import (
+    ApiKey,
+    Collection,
+    Credential,
+    Membership,
+    Organization,
+    SourceConnection,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -105,3 +114,75 @@ class CollectionAdmin(admin.ModelAdmin):
     search_fields = ["name", "readable_id", "organization__name"]
     readonly_fields = ["id", "readable_id", "created_at", "modified_at"]
     date_hierarchy = "created_at"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write: operators look here and act through the actions."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Credential)
+class CredentialAdmin(ReadOnlyAdmin):
+    """Which secrets exist and for what; the payload itself is never shown."""
+
+    list_display = ["short_name", "auth_method", "organization", "created_at", "modified_at"]
+    list_filter = ["auth_method", "short_name"]
+    list_select_related = ["organization"]
+    search_fields = ["short_name", "organization__slug"]
+    fields = ["id", "organization", "short_name", "auth_method", "created_at", "modified_at"]
+
+
+@admin.register(SourceConnection)
+class SourceConnectionAdmin(ReadOnlyAdmin):
+    """Connections with their derived status; run, pause and resume them from their sync."""
+
+    list_display = [
+        "name",
+        "short_name",
+        "organization",
+        "collection",
+        "status",
+        "auth_method",
+        "sync_link",
+        "created_at",
+    ]
+    list_filter = ["short_name", "auth_method", "organization"]
+    list_select_related = ["organization", "collection", "sync", "sync__last_job"]
+    search_fields = ["name", "short_name", "organization__slug", "collection__readable_id"]
+    fields = [
+        "id",
+        "organization",
+        "collection",
+        "short_name",
+        "name",
+        "description",
+        "config",
+        "auth_method",
+        "credential",
+        "is_authenticated",
+        "authenticated_at",
+        "status",
+        "sync_link",
+        "created_at",
+        "modified_at",
+    ]
+
+    @admin.display(description="Status")
+    def status(self, obj: SourceConnection) -> str:
+        return SourceConnection.Status(obj.status).label
+
+    @admin.display(description="Sync")
+    def sync_link(self, obj: SourceConnection) -> str:
+        sync = getattr(obj, "sync", None)
+        if sync is None:
+            return "-"
+        url = reverse("admin:syncs_sync_change", args=[sync.pk])
+        return format_html('<a href="{}">{}</a>', url, sync.cron or "manual only")

@@ -43,4 +43,9 @@ def decrypt_json(token: str) -> dict[str, Any]:
 
 def rotate(token: str) -> str:
     """Re-encrypt a token with the newest key."""
-    return fernet().rotate(token.encode()).decode()
+    try:
+        return fernet().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise DecryptionError(
+            "Stored credential cannot be decrypted with the configured keys"
+        ) from None

@@ -340,11 +340,17 @@ class SourceConnection(models.Model):
         job = self.last_job
         if job is not None and job.status in (SyncJob.Status.RUNNING, SyncJob.Status.CANCELLING):
             return self.Status.SYNCING
-        if job is not None and job.status == SyncJob.Status.FAILED and job.error_category:
+        failed = job is not None and job.status == SyncJob.Status.FAILED
+        if failed and job.error_category and not self._reauthenticated_after(job):
             return self.Status.NEEDS_REAUTH
         sync = getattr(self, "sync", None)
         if sync is not None and sync.paused:
             return self.Status.INACTIVE
-        if job is not None and job.status == SyncJob.Status.FAILED:
+        if failed and not job.error_category:
             return self.Status.ERROR
         return self.Status.ACTIVE
+
+    def _reauthenticated_after(self, job) -> bool:
+        """New credentials arrived after the job that failed on the old ones."""
+        renewed, failed = self.authenticated_at, job.failed_at
+        return bool(renewed and failed and renewed > failed)

@@ -188,6 +188,26 @@ def _check_method_supported(source_cls, method: str) -> None:
         )
 
 
+# Token fields that are secret whatever the source declares.
+TOKEN_SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret"})
+# Shorter values would redact ordinary words; no real secret is this short.
+MIN_REDACTED_LENGTH = 4
+
+
+def secret_values(source_cls, credentials: dict) -> list[str]:
+    """The secret strings in a credentials payload, by the source's declared secret fields."""
+    names = source_cls.secret_field_names() | TOKEN_SECRET_FIELDS
+    values = (str(v) for k, v in credentials.items() if k in names and v is not None)
+    return [value for value in values if len(value) >= MIN_REDACTED_LENGTH]
+
+
+def redact_secrets(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret replaced, for messages a source may have built from them."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
 def validate_live(source_cls, *, credentials: dict, config: dict) -> None:
     """Ask the source itself whether the credentials and config work; 400 with its reason."""
     from connections.sources.base import SourceError
@@ -195,7 +215,8 @@ def validate_live(source_cls, *, credentials: dict, config: dict) -> None:
     try:
         source_cls(credentials=credentials, config=config).validate()
     except SourceError as error:
-        raise InvalidRequest(f"Could not connect to {source_cls.name}: {error}") from None
+        reason = redact_secrets(str(error), secret_values(source_cls, credentials))
+        raise InvalidRequest(f"Could not connect to {source_cls.name}: {reason}") from None
 
 
 def _resolve_cron(source_cls, schedule: dict | None, now) -> str | None:
@@ -290,6 +311,8 @@ def source_connection_update(*, source_connection: SourceConnection, data: dict[
     schedule = data.get("schedule")
     if schedule is not None and schedule.get("cron") is not None:
         cron = check_schedule(source_cls=source_cls, cron=schedule["cron"])
+    # Only a pause caused by refused credentials ends with new ones; an operator's pause stays.
+    needs_reauth = source_connection.status == SourceConnection.Status.NEEDS_REAUTH
     with transaction.atomic():
         if fields:
             source_connection.save(update_fields=[*fields, "modified_at"])
@@ -298,7 +321,7 @@ def source_connection_update(*, source_connection: SourceConnection, data: dict[
             sync_set_schedule(sync=sync, cron=cron)
         if new_credentials is not None:
             _store_direct_credentials(source_connection, new_credentials)
-            if sync.paused:
+            if needs_reauth and sync.paused:
                 sync_resume(sync=sync)
     return SourceConnection.objects.with_sync().get(pk=source_connection.pk)
 
@@ -335,3 +358,27 @@ def source_connection_delete(*, source_connection: SourceConnection) -> None:
     source_connection.delete()
     if credential is not None:
         credential.delete()
+
+
+def credentials_rotate_keys(*, batch_size: int = 500) -> int:
+    """Re-encrypt every credential with the newest key; returns how many were rewritten."""
+    count, after = 0, None
+    while rotated := _rotate_batch(after=after, batch_size=batch_size):
+        count += len(rotated)
+        after = rotated[-1].pk
+    return count
+
+
+@transaction.atomic
+def _rotate_batch(*, after, batch_size: int) -> list[Credential]:
+    from connections.crypto import rotate
+
+    # Locked while rewritten, so a concurrent credentials update is not overwritten.
+    batch = Credential.objects.select_for_update().order_by("pk")
+    if after is not None:
+        batch = batch.filter(pk__gt=after)
+    credentials = list(batch[:batch_size])
+    for credential in credentials:
+        credential.encrypted_payload = rotate(credential.encrypted_payload)
+    Credential.objects.bulk_update(credentials, ["encrypted_payload"])
+    return credentials

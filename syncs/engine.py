@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +40,10 @@ class JobCancelled(Exception):
     """The job was asked to stop between two batches."""
 
 
+class JobTakenOver(Exception):
+    """The job left ``running`` behind this worker's back (the sweeper failed it): stop."""
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -46,7 +51,11 @@ def _json_default(value: Any) -> Any:
 
 
 def content_hash(entity: SourceEntity, volatile: Iterable[str] = ()) -> str:
-    """SHA-256 over a canonical JSON of what the entity says (URLs and volatile fields excluded)."""
+    """SHA-256 over a canonical JSON of what the entity says.
+
+    The download ``url`` (often signed, so different on every read) and the source's volatile
+    fields are left out, so that they alone never count as a change.
+    """
     excluded = set(volatile)
     payload = {
         "entity_type": entity.entity_type,
@@ -58,7 +67,10 @@ def content_hash(entity: SourceEntity, volatile: Iterable[str] = ()) -> str:
         "created_at": entity.created_at,
         "updated_at": entity.updated_at,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default)
+    # No NaN: PostgreSQL's jsonb refuses it, so such an entity fails here, alone.
+    canonical = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), default=_json_default, allow_nan=False
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -105,6 +117,7 @@ class BatchWriter:
     def write(self, items: list[SourceEntity | EntityDeletion]) -> BatchResult:
         result = BatchResult()
         prepared: dict[tuple[str, str], tuple[SourceEntity, str]] = {}
+        failed: list[tuple[str, str]] = []
         deletions: set[tuple[str, str]] = set()
         for item in items:
             key = (item.entity_type, item.entity_id)
@@ -117,13 +130,23 @@ class BatchWriter:
             try:
                 prepared[key] = (item, self._hash(item))
             except EntityError as error:
+                failed.append(key)
                 result.failed += 1
                 result.failures.append({"entity_id": error.entity_id, "reason": error.reason})
         with transaction.atomic():
-            self._upsert(prepared, result)
+            existing = self._existing([*prepared, *failed])
+            self._keep_failed(failed, existing)
+            self._upsert(prepared, existing, result)
             if deletions:
                 result.deleted += self._delete(deletions)
         return result
+
+    def _keep_failed(self, failed: list[tuple[str, str]], existing: dict) -> None:
+        """An entity that failed this time still exists at the source: do not delete it."""
+        for key in failed:
+            found = existing.get(key)
+            if found is not None and found[0] <= self.max_existing_pk:
+                self.seen.add(found[0])
 
     def _hash(self, entity: SourceEntity) -> str:
         if not entity.entity_id or len(entity.entity_id) > 512:
@@ -150,8 +173,7 @@ class BatchWriter:
         )
         return {(row[1], row[2]): (row[0], row[3]) for row in rows}
 
-    def _upsert(self, prepared: dict, result: BatchResult) -> None:
-        existing = self._existing(prepared.keys())
+    def _upsert(self, prepared: dict, existing: dict, result: BatchResult) -> None:
         inserts: list[Entity] = []
         updates: list[Entity] = []
         kept = 0
@@ -190,8 +212,9 @@ class BatchWriter:
             source_connection_id=self.source_connection.pk,
             entity_id=entity.entity_id,
             entity_type=entity.entity_type,
-            name=(entity.name or entity.entity_id)[:1024],
-            text=entity.text or "",
+            # PostgreSQL text cannot hold NUL, which extracted documents sometimes contain.
+            name=(entity.name or entity.entity_id)[:1024].replace("\x00", ""),
+            text=(entity.text or "").replace("\x00", ""),
             content_hash=digest,
             breadcrumbs=[b.as_dict() for b in entity.breadcrumbs],
             fields=_json_safe(entity.fields),
@@ -322,26 +345,43 @@ def run_sync_job(job_id) -> str:
 
 
 def _run_claimed(job: SyncJob) -> str:
+    from connections.services import redact_secrets
+    from syncs.services import sync_pause
+
     if not SourceConnection.objects.filter(pk=job.source_connection_id).exists():
         raise SyncJob.DoesNotExist()
+    secrets: list[str] = []
     try:
+        secrets = _secret_values(job.source_connection)
         _run(job)
     except JobCancelled:
-        job.refresh_from_db()
-        job.mark_cancelled()
+        _end_cancelled(job)
+    except JobTakenOver:
+        logger.warning("Sync job %s ended elsewhere while running; stopped", job.pk)
     except SourceAuthError as error:
-        _fail_on_credentials(job, str(error))
-    except Exception as error:
+        message = redact_secrets(str(error), secrets) or "The source refused the credentials"
+        logger.warning("Sync job %s: the source refused the credentials: %s", job.pk, message)
+        if _end_failed(job, message, _error_category(job.source_connection)):
+            reason = "Credentials were refused; re-authenticate to resume."
+            sync_pause(sync=job.sync, reason=reason)
+    except Exception as error:  # noqa: BLE001 - whatever broke the run, the job ends failed
         if not SyncJob.objects.filter(pk=job.pk).exists():
             raise SyncJob.DoesNotExist() from None
-        logger.exception("Sync job %s failed", job.pk)
-        job.refresh_from_db()
-        if job.status == SyncJob.Status.CANCELLING:
-            job.mark_cancelled()
-        else:
-            job.fail(_user_message(error))
+        trace = "".join(traceback.format_exception(error))
+        logger.error("Sync job %s failed: %s", job.pk, redact_secrets(trace, secrets))
+        _end_failed(job, redact_secrets(_user_message(error), secrets))
     job.refresh_from_db()
     return job.status
+
+
+def _secret_values(source_connection: SourceConnection) -> list[str]:
+    """The connection's secrets, to keep them out of job errors and logs."""
+    from connections.services import secret_values, source_connection_credentials
+
+    source_cls = source_connection.source_class
+    if source_cls is None:
+        return []
+    return secret_values(source_cls, source_connection_credentials(source_connection))
 
 
 def _user_message(error: Exception) -> str:
@@ -349,15 +389,29 @@ def _user_message(error: Exception) -> str:
     return text[:2000]
 
 
-def _fail_on_credentials(job: SyncJob, message: str) -> None:
-    from syncs.services import sync_pause
-
-    source_connection = job.source_connection
+def _end_cancelled(job: SyncJob) -> None:
     job.refresh_from_db()
-    if job.fail(
-        message or "The source refused the credentials", _error_category(source_connection)
-    ):
-        sync_pause(sync=job.sync, reason="Credentials were refused; re-authenticate to resume.")
+    if job.status == SyncJob.Status.CANCELLING:
+        job.mark_cancelled()
+
+
+def _end_failed(job: SyncJob, message: str, category: str | None = None) -> bool:
+    """Fail a job whose run broke; returns whether it failed. One asked to stop ends cancelled."""
+    job.refresh_from_db()
+    if job.status == SyncJob.Status.RUNNING and job.fail(message, category):
+        return True
+    # A failed fail() has refreshed the job: a cancel request may have come first.
+    if job.status == SyncJob.Status.CANCELLING:
+        job.mark_cancelled()
+    return False
+
+
+def _check_running(status: str) -> None:
+    """Stop if the job was asked to stop, or ended behind this worker's back (the sweeper)."""
+    if status == SyncJob.Status.CANCELLING:
+        raise JobCancelled()
+    if status != SyncJob.Status.RUNNING:
+        raise JobTakenOver()
 
 
 def _run(job: SyncJob) -> None:
@@ -375,30 +429,26 @@ def _run(job: SyncJob) -> None:
         result = writer.write(items)
         _collect_source_failures(source, result)
         _note_failures(failures, result.failures)
-        status = job.record_progress(result.counters())
-        if status == SyncJob.Status.CANCELLING:
-            raise JobCancelled()
+        _check_running(job.record_progress(result.counters()))
         if failures:
             SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
     final = BatchResult()
     _collect_source_failures(source, final)
     _note_failures(failures, final.failures)
     if not incremental:
-        if SyncJob.objects.filter(pk=job.pk, status=SyncJob.Status.CANCELLING).exists():
-            raise JobCancelled()
+        # The enumeration completed: only now is "not seen" proof of "deleted at the source".
+        _check_running(SyncJob.objects.values_list("status", flat=True).get(pk=job.pk))
         final.deleted = writer.delete_unseen()
     with transaction.atomic():
-        status = job.record_progress(final.counters())
-        if status == SyncJob.Status.CANCELLING:
-            raise JobCancelled()
+        _check_running(job.record_progress(final.counters()))
         if failures:
             SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
-        job.refresh_from_db()
-        if job.complete():
-            Sync.objects.filter(pk=sync.pk).update(
-                cursor=source.cursor if source.supports_continuous else {},
-                cursor_updated_at=timezone.now(),
-            )
+        if not job.complete():
+            _check_running(job.status)
+        Sync.objects.filter(pk=sync.pk).update(
+            cursor=source.cursor if source.supports_continuous else {},
+            cursor_updated_at=timezone.now(),
+        )
 
 
 def _collect_source_failures(source: BaseSource, result: BatchResult) -> None:

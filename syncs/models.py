@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -47,6 +48,23 @@ class Sync(models.Model):
         return next_run_after(self.cron, after or timezone.now())
 
 
+class SyncJobQuerySet(models.QuerySet):
+    def stale(self, *, now: datetime) -> SyncJobQuerySet:
+        """Running or cancelling jobs whose worker has not beaten the heartbeat for too long."""
+        before = now - timedelta(minutes=settings.WEFT_STALE_JOB_MINUTES)
+        active = (SyncJob.Status.RUNNING, SyncJob.Status.CANCELLING)
+        return self.filter(status__in=active, heartbeat_at__lt=before)
+
+    def waiting_long(self, *, now: datetime) -> SyncJobQuerySet:
+        """Pending jobs untouched for a while: still queued behind other work, or lost."""
+        before = now - timedelta(minutes=settings.WEFT_LOST_JOB_MINUTES)
+        return self.filter(status=SyncJob.Status.PENDING, modified_at__lt=before)
+
+    def stuck(self, *, now: datetime) -> SyncJobQuerySet:
+        """What the sweeper looks at: stale running or cancelling jobs and long-waiting ones."""
+        return self.stale(now=now) | self.waiting_long(now=now)
+
+
 class SyncJob(models.Model):
     """One run of a sync. Its status only moves along the transitions in ``TRANSITIONS``."""
 
@@ -67,6 +85,8 @@ class SyncJob(models.Model):
         INCREMENTAL = "incremental", "Incremental"
 
     class ErrorCategory(models.TextChoices):
+        """Each is a failure of the credentials: the connection needs re-authentication."""
+
         OAUTH_CREDENTIALS_EXPIRED = "oauth_credentials_expired", "OAuth credentials expired"
         API_KEY_INVALID = "api_key_invalid", "API key invalid"
         AUTH_PROVIDER_ACCOUNT_GONE = "auth_provider_account_gone", "Auth provider account gone"
@@ -78,9 +98,9 @@ class SyncJob(models.Model):
     ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING, Status.CANCELLING)
     TERMINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
     TRANSITIONS: dict[str, tuple[str, ...]] = {
-        Status.PENDING: (Status.RUNNING, Status.CANCELLED, Status.FAILED),
+        Status.PENDING: (Status.RUNNING, Status.CANCELLED),
         Status.RUNNING: (Status.COMPLETED, Status.FAILED, Status.CANCELLING),
-        Status.CANCELLING: (Status.CANCELLED, Status.FAILED),
+        Status.CANCELLING: (Status.CANCELLED,),
         Status.COMPLETED: (),
         Status.FAILED: (),
         Status.CANCELLED: (),
@@ -116,6 +136,8 @@ class SyncJob(models.Model):
         max_length=64, choices=ErrorCategory.choices, blank=True, null=True
     )
     error_details = models.JSONField(null=True, blank=True)
+
+    objects = SyncJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -178,8 +200,6 @@ class SyncJob(models.Model):
             fields["error_category"] = category
         if details is not None:
             fields["error_details"] = details
-        if self.started_at is None:
-            fields["started_at"] = fields["failed_at"]
         return self._move(self.Status.FAILED, **fields)
 
     def request_cancel(self) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -145,20 +144,19 @@ def sweep_stale_jobs(*, now=None) -> dict[str, int]:
     """Repair jobs whose worker died: stale running → failed, stale cancelling → cancelled,
     lost pending → queued again. A pending job still waiting in the queue is left alone."""
     now = now or timezone.now()
-    stale_before = now - timedelta(minutes=settings.WEFT_STALE_JOB_MINUTES)
     counts = {"failed": 0, "cancelled": 0, "requeued": 0}
-    stale = SyncJob.objects.filter(heartbeat_at__lt=stale_before)
-    for job in stale.filter(status=SyncJob.Status.RUNNING):
-        minutes = settings.WEFT_STALE_JOB_MINUTES
-        if job.fail(f"The worker stopped responding (no heartbeat for {minutes} minutes)."):
-            counts["failed"] += 1
-    for job in stale.filter(status=SyncJob.Status.CANCELLING):
-        if job.mark_cancelled():
+    minutes = settings.WEFT_STALE_JOB_MINUTES
+    for job in SyncJob.objects.stale(now=now):
+        # The conditional move loses quietly to a worker that beat or finished meanwhile.
+        if job.status == SyncJob.Status.RUNNING:
+            message = f"The worker stopped responding (no heartbeat for {minutes} minutes)."
+            if job.fail(message):
+                counts["failed"] += 1
+        elif job.mark_cancelled():
             counts["cancelled"] += 1
-    lost_before = now - timedelta(minutes=settings.WEFT_LOST_JOB_MINUTES)
-    pending = SyncJob.objects.filter(status=SyncJob.Status.PENDING, modified_at__lt=lost_before)
-    queued = _queued_task_ids() if pending.exists() else set()
-    for job in pending:
+    waiting = SyncJob.objects.waiting_long(now=now)
+    queued = _queued_task_ids() if waiting.exists() else set()
+    for job in waiting:
         # A pending job whose task is still in the broker is waiting its turn, not lost.
         if job.task_id not in queued:
             SyncJob.objects.filter(pk=job.pk).update(modified_at=now)

@@ -58,3 +58,14 @@ def api(org_a) -> APIClient:
 @pytest.fixture
 def anon() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a file like `make run` does: threads and processes can share it
+    (an in-memory database refuses a second writer at once instead of waiting its turn)."""
+    from django.db import connections
+
+    db = connections["default"].settings_dict
+    if db["ENGINE"].endswith("sqlite3") and db["NAME"] == ":memory:":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

@@ -1,4 +1,5 @@
-"""The operators' admin: organizations with members, API keys shown once, collections."""
+"""The operators' admin: organizations with members, API keys shown once, collections, and
+read-only source connections and credentials."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from connections import services
-from connections.models import ApiKey, Organization
+from connections.models import ApiKey, Credential, Organization, SourceConnection
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,57 @@ def test_renaming_a_key_keeps_its_hash_and_expiry(admin_client, org_a):
         key.key_hash,
         key.expires_at,
     )
+
+
+# --- Source connections and credentials ----------------------------------------------------
+
+CONNECTION_PAGES = ["/admin/connections/sourceconnection/", "/admin/connections/credential/"]
+
+
+def add_connections(tenant, count: int) -> None:
+    """``count`` stub connections (every other with a failed job) and credentials."""
+    for index in range(count):
+        source_connection = services.source_connection_create(
+            organization=tenant.organization,
+            data={"short_name": "stub", "readable_collection_id": tenant.collection.readable_id},
+        )
+        if index % 2:
+            job = source_connection.sync.last_job
+            job.start()
+            job.fail("boom")
+        credential = Credential(
+            organization=tenant.organization, short_name="github", auth_method="direct"
+        )
+        credential.set_secrets({"personal_access_token": "t"})
+        credential.save()
+
+
+@pytest.mark.parametrize("url", CONNECTION_PAGES)
+def test_connection_list_queries_do_not_grow_with_rows(
+    admin_client, org_a, url, django_assert_max_num_queries
+):
+    add_connections(org_a, 1)
+    with_one = count_queries(admin_client, url)
+    add_connections(org_a, 49)
+    with django_assert_max_num_queries(with_one):
+        admin_client.get(url)
+
+
+def test_source_connection_list_shows_status_and_links_the_schedule(admin_client, org_a):
+    add_connections(org_a, 2)
+    content = admin_client.get("/admin/connections/sourceconnection/").content.decode()
+    assert content.count('class="field-status">Error<') == 1
+    assert content.count('class="field-status">Active<') == 1
+    assert re.search(
+        r'href="/admin/syncs/sync/[0-9a-f-]{36}/change/">\d+ \d+ \* \* \*</a>', content
+    )
+
+
+@pytest.mark.parametrize("model", ["sourceconnection", "credential"])
+def test_source_connections_and_credentials_are_read_only(admin_client, org_a, model):
+    add_connections(org_a, 1)
+    pk = {"sourceconnection": SourceConnection, "credential": Credential}[model].objects.first().pk
+    assert admin_client.get(f"/admin/connections/{model}/add/").status_code == 403
+    change = admin_client.get(f"/admin/connections/{model}/{pk}/change/")
+    assert change.status_code == 200 and b'value="Save"' not in change.content
+    assert admin_client.post(f"/admin/connections/{model}/{pk}/delete/").status_code == 403
