@@ -319,7 +319,8 @@ def source_connection_update(*, source_connection: SourceConnection, data: dict[
         sync = source_connection.sync
         if schedule is not None and "cron" in schedule:
             sync_set_schedule(sync=sync, cron=cron)
-        if new_credentials is not None:
+        # Empty credentials (a source that needs none) are nothing to store.
+        if new_credentials:
             _store_direct_credentials(source_connection, new_credentials)
             if needs_reauth and sync.paused:
                 sync_resume(sync=sync)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -293,9 +293,23 @@ def delete_entities(ids: list[int]) -> int:
     return Entity.objects.filter(pk__in=ids)._raw_delete(Entity.objects.db)
 
 
-def batched(iterable: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(iterable)
-    while batch := list(islice(iterator, size)):
+# A slow source still ends a batch this often, so the heartbeat beats (the sweeper fails a
+# silent job) and a cancel request is seen.
+MAX_BATCH_SECONDS = 30.0
+
+
+def batched(
+    iterable: Iterable, size: int, max_seconds: float = MAX_BATCH_SECONDS
+) -> Iterator[list]:
+    """Lists of up to ``size`` items; a batch also ends once it has taken ``max_seconds``."""
+    batch: list = []
+    started = time.monotonic()
+    for item in iterable:
+        batch.append(item)
+        if len(batch) >= size or time.monotonic() - started >= max_seconds:
+            yield batch
+            batch, started = [], time.monotonic()
+    if batch:
         yield batch
 
 
@@ -353,7 +367,7 @@ def _run_claimed(job: SyncJob) -> str:
     secrets: list[str] = []
     try:
         secrets = _secret_values(job.source_connection)
-        _run(job)
+        _run(job, secrets)
     except JobCancelled:
         _end_cancelled(job)
     except JobTakenOver:
@@ -414,7 +428,7 @@ def _check_running(status: str) -> None:
         raise JobTakenOver()
 
 
-def _run(job: SyncJob) -> None:
+def _run(job: SyncJob, secrets: list[str]) -> None:
     sync: Sync = job.sync
     source_connection = job.source_connection
     cursor = {} if job.force_full_sync else dict(sync.cursor or {})
@@ -425,16 +439,17 @@ def _run(job: SyncJob) -> None:
     )
     writer = BatchWriter(job, source_connection, getattr(source, "volatile_fields", ()))
     failures: list[dict[str, str]] = []
-    for items in batched(source.generate_entities(), settings.WEFT_SYNC_BATCH_SIZE):
+    batches = batched(source.generate_entities(), settings.WEFT_SYNC_BATCH_SIZE, MAX_BATCH_SECONDS)
+    for items in batches:
         result = writer.write(items)
         _collect_source_failures(source, result)
-        _note_failures(failures, result.failures)
+        _note_failures(failures, result.failures, secrets)
         _check_running(job.record_progress(result.counters()))
         if failures:
             SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
     final = BatchResult()
     _collect_source_failures(source, final)
-    _note_failures(failures, final.failures)
+    _note_failures(failures, final.failures, secrets)
     if not incremental:
         # The enumeration completed: only now is "not seen" proof of "deleted at the source".
         _check_running(SyncJob.objects.values_list("status", flat=True).get(pk=job.pk))
@@ -459,6 +474,12 @@ def _collect_source_failures(source: BaseSource, result: BatchResult) -> None:
         result.failures.append({"entity_id": str(entity_id), "reason": str(reason)})
 
 
-def _note_failures(kept: list[dict[str, str]], new: list[dict[str, str]]) -> None:
+def _note_failures(
+    kept: list[dict[str, str]], new: list[dict[str, str]], secrets: list[str]
+) -> None:
+    """Keep the first failures' reasons for the job, without secrets a source put in them."""
+    from connections.services import redact_secrets
+
     room = SyncJob.MAX_ENTITY_FAILURES_KEPT - len(kept)
-    kept.extend(new[: max(room, 0)])
+    for failure in new[: max(room, 0)]:
+        kept.append({key: redact_secrets(value, secrets) for key, value in failure.items()})

@@ -44,7 +44,9 @@ class CarelessSource(BaseSource):
         SourceField("api_key", "API key", required=True, is_secret=True),
         SourceField("account", "Account", required=True),
     )
-    config_fields = (SourceField("fail_with", "Fail with", enum_values=("", "auth", "error")),)
+    config_fields = (
+        SourceField("fail_with", "Fail with", enum_values=("", "auth", "error", "entity")),
+    )
 
     def validate(self) -> None:
         if self.credentials["api_key"] == REFUSED:
@@ -56,6 +58,8 @@ class CarelessSource(BaseSource):
             raise SourceAuthError(f"401: key {self.credentials['api_key']} was revoked")
         if failure == "error":
             raise SourceError(f"GET https://api.invalid/items?key={self.credentials['api_key']}")
+        if failure == "entity":
+            self.entity_failures.append(("item-2", f"403 for key {self.credentials['api_key']}"))
         yield SourceEntity("item-1", "item", "Item one", text="Public text.")
 
 
@@ -111,6 +115,15 @@ def test_job_errors_do_not_repeat_the_secret(api, failure):
     job = run_last_job(body)
     assert job.status == "failed" and "[redacted]" in job.error
     assert SECRET not in job.error
+    assert SECRET not in api.get(f"{URL}/{body['id']}/jobs").content.decode()
+
+
+def test_entity_failure_reasons_do_not_repeat_the_secret(api):
+    body = created(api, config={"fail_with": "entity"})
+    job = run_last_job(body)
+    assert job.error_details == {
+        "entity_failures": [{"entity_id": "item-2", "reason": "403 for key [redacted]"}]
+    }
     assert SECRET not in api.get(f"{URL}/{body['id']}/jobs").content.decode()
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from connections.models import Credential, SourceConnection
 from connections.sources.base import BaseSource, SourceAuthError, SourceField
 from connections.sources.registry import _SOURCES
 from syncs.engine import run_sync_job
-from syncs.models import Entity, SyncJob
+from syncs.models import Entity, Sync, SyncJob
 
 pytestmark = pytest.mark.django_db
 
@@ -397,3 +399,34 @@ def test_paused_connection_is_inactive(api):
     body = created(api, sync_immediately=False)
     sync_pause(sync=SourceConnection.objects.get(pk=body["id"]).sync, reason="maintenance")
     assert api.get(f"{URL}/{body['id']}").json()["status"] == "inactive"
+
+
+def test_run_of_a_connection_that_needs_reauth_is_400(api):
+    body = created(api)
+    job = job_of(body["id"])
+    job.start()
+    job.fail("401", SyncJob.ErrorCategory.API_KEY_INVALID)
+    Sync.objects.update(paused=True)
+    response = api.post(f"{URL}/{body['id']}/run")
+    assert response.status_code == 400
+    assert "needs re-authentication" in response.json()["detail"]
+
+
+def test_list_queries_do_not_grow_with_connections(api, django_assert_max_num_queries):
+    created(api)
+    with CaptureQueriesContext(connection) as queries:
+        api.get(URL)
+    with_one = len(queries)  # now: the next request clears the connection's query log
+    for index in range(20):
+        created(api, name=f"Docs {index}")
+    with django_assert_max_num_queries(with_one):
+        assert len(api.get(URL).json()) == 21
+
+
+def test_patch_with_empty_credentials_stores_nothing_for_a_source_without_any(api):
+    body = created(api, sync_immediately=False)
+    response = api.patch(
+        f"{URL}/{body['id']}", {"authentication": {"credentials": {}}}, format="json"
+    )
+    assert response.status_code == 200
+    assert not Credential.objects.exists()

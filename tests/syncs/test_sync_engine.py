@@ -20,9 +20,9 @@ from connections.sources.base import (
 )
 from connections.sources.registry import _SOURCES
 from connections.sources.stub import StubSource
-from syncs.engine import content_hash
+from syncs.engine import content_hash, run_sync_job
 from syncs.models import Entity, SyncJob
-from syncs.services import sync_job_run_manual
+from syncs.services import sync_job_enqueue, sync_job_run_manual
 from tests.syncs.conftest import reconfigure, run, stub_connection
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +287,29 @@ def test_run_stops_when_the_sweeper_failed_its_job(org_a, scripted):
     job = run(source_connection)
     assert (job.status, job.error) == ("failed", "swept")
     assert len(entity_ids(source_connection)) == 8  # stopped after the batch under way
+
+
+def test_slow_source_still_ends_a_batch_in_time(org_a, scripted, settings, monkeypatch):
+    settings.WEFT_SYNC_BATCH_SIZE = 100
+    monkeypatch.setattr("syncs.engine.MAX_BATCH_SECONDS", 0.0)
+    seen: list[int] = []
+    scripted.script = [
+        doc(0),
+        lambda s: seen.append(SyncJob.objects.get().entities_inserted),
+        doc(1),
+    ]
+    run(scripted_connection(org_a))
+    assert seen == [1]
+
+
+def delete_connection(source) -> None:
+    services.source_connection_delete(source_connection=SourceConnection.objects.get())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connection_deleted_mid_run_ends_the_run_quietly(org_a, scripted):
+    source_connection = scripted_connection(org_a)
+    scripted.script = [*docs(4), delete_connection, *docs(8)[4:]]
+    job = sync_job_enqueue(sync=source_connection.sync)
+    assert run_sync_job(job.pk) == "deleted"
+    assert not SourceConnection.objects.exists() and not Entity.objects.exists()
