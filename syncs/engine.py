@@ -95,6 +95,10 @@ class BatchResult:
         }
 
 
+# What the job keeps of failed entities: their ids and reasons.
+Failures = list[dict[str, str]]
+
+
 def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_json_default))
 
@@ -429,38 +433,44 @@ def _check_running(status: str) -> None:
 
 
 def _run(job: SyncJob, secrets: list[str]) -> None:
-    sync: Sync = job.sync
-    source_connection = job.source_connection
-    cursor = {} if job.force_full_sync else dict(sync.cursor or {})
-    source = build_source(source_connection, cursor=cursor)
-    incremental = source.is_incremental
-    SyncJob.objects.filter(pk=job.pk).update(
-        sync_type=SyncJob.SyncType.INCREMENTAL if incremental else SyncJob.SyncType.FULL
-    )
-    writer = BatchWriter(job, source_connection, getattr(source, "volatile_fields", ()))
-    failures: list[dict[str, str]] = []
+    cursor = {} if job.force_full_sync else dict(job.sync.cursor or {})
+    source = build_source(job.source_connection, cursor=cursor)
+    # Decided before the run: the source may set a cursor while it runs.
+    job.sync_type = SyncJob.SyncType.INCREMENTAL if source.is_incremental else SyncJob.SyncType.FULL
+    SyncJob.objects.filter(pk=job.pk).update(sync_type=job.sync_type)
+    writer = BatchWriter(job, job.source_connection, getattr(source, "volatile_fields", ()))
+    failures: Failures = []
     batches = batched(source.generate_entities(), settings.WEFT_SYNC_BATCH_SIZE, MAX_BATCH_SECONDS)
     for items in batches:
-        result = writer.write(items)
-        _collect_source_failures(source, result)
-        _note_failures(failures, result.failures, secrets)
-        _check_running(job.record_progress(result.counters()))
-        if failures:
-            SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
+        _record(job, source, writer.write(items), failures, secrets)
+    _finish(job, source, writer, failures, secrets)
+
+
+def _record(
+    job: SyncJob, source: BaseSource, result: BatchResult, failures: Failures, secrets: list[str]
+) -> None:
+    """Add a batch's counters, and the failures the source noted meanwhile, to the job."""
+    _collect_source_failures(source, result)
+    _note_failures(failures, result.failures, secrets)
+    _check_running(job.record_progress(result.counters()))
+    if result.failures:
+        SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
+
+
+def _finish(
+    job: SyncJob, source: BaseSource, writer: BatchWriter, failures: Failures, secrets: list[str]
+) -> None:
+    """The enumeration completed: a full run deletes what it did not see; then complete."""
     final = BatchResult()
-    _collect_source_failures(source, final)
-    _note_failures(failures, final.failures, secrets)
-    if not incremental:
-        # The enumeration completed: only now is "not seen" proof of "deleted at the source".
+    if job.sync_type == SyncJob.SyncType.FULL:
+        # Only now is "not seen" proof of "deleted at the source".
         _check_running(SyncJob.objects.values_list("status", flat=True).get(pk=job.pk))
         final.deleted = writer.delete_unseen()
     with transaction.atomic():
-        _check_running(job.record_progress(final.counters()))
-        if failures:
-            SyncJob.objects.filter(pk=job.pk).update(error_details={"entity_failures": failures})
+        _record(job, source, final, failures, secrets)
         if not job.complete():
             _check_running(job.status)
-        Sync.objects.filter(pk=sync.pk).update(
+        Sync.objects.filter(pk=job.sync_id).update(
             cursor=source.cursor if source.supports_continuous else {},
             cursor_updated_at=timezone.now(),
         )
@@ -474,9 +484,7 @@ def _collect_source_failures(source: BaseSource, result: BatchResult) -> None:
         result.failures.append({"entity_id": str(entity_id), "reason": str(reason)})
 
 
-def _note_failures(
-    kept: list[dict[str, str]], new: list[dict[str, str]], secrets: list[str]
-) -> None:
+def _note_failures(kept: Failures, new: Failures, secrets: list[str]) -> None:
     """Keep the first failures' reasons for the job, without secrets a source put in them."""
     from connections.services import redact_secrets
 
