@@ -25,7 +25,8 @@ from syncs.models import Entity, SyncJob
 from syncs.services import sync_job_enqueue, sync_job_run_manual
 from tests.syncs.conftest import reconfigure, run, stub_connection
 
-pytestmark = pytest.mark.django_db
+# Bulk writes, raw deletes and the search index hooks differ by engine: run on SQLite too.
+pytestmark = [pytest.mark.django_db, pytest.mark.dbspecific]
 
 
 class ScriptedSource(BaseSource):
