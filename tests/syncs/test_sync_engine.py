@@ -217,16 +217,19 @@ def test_refused_oauth_token_is_oauth_credentials_expired(org_a, scripted):
     assert (job.status, job.error_category) == ("failed", "oauth_credentials_expired")
 
 
-def test_new_credentials_resume_the_schedule(org_a, scripted):
+def test_credentials_patch_resumes_the_schedule(org_a, scripted):
     source_connection = scripted_connection(org_a)
     scripted.script = [SourceAuthError("401 Unauthorized")]
     run(source_connection)
-    source_connection = services.source_connection_update(
-        source_connection=SourceConnection.objects.with_sync().get(pk=source_connection.pk),
-        data={"authentication": {"credentials": {"api_key": "key-two"}}},
+    response = org_a.client.patch(
+        f"/api/source-connections/{source_connection.pk}",
+        {"authentication": {"credentials": {"api_key": "key-two"}}},
+        format="json",
     )
+    assert (response.json()["status"], response.json()["error_category"]) == ("active", None)
+    source_connection = SourceConnection.objects.with_sync().get(pk=source_connection.pk)
     assert not source_connection.sync.paused and source_connection.sync.next_run is not None
-    assert source_connection.status == SourceConnection.Status.ACTIVE
+    assert source_connection.credential.secrets == {"api_key": "key-two"}
     scripted.script = docs(2)
     assert run(source_connection).status == SyncJob.Status.COMPLETED
 
