@@ -25,9 +25,18 @@ def _data_secret(filename: str, generate) -> str:
     """Read a secret kept under DATA_DIR, creating it (mode 0600) on first start."""
     path = DATA_DIR / filename
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Write a private temp file, then link it into place: processes starting at the same
+        # time all end up reading the one secret that won, never a half-written file.
+        temp = DATA_DIR / f".{filename}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(generate())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
     return path.read_text().strip()
 
 
