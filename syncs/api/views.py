@@ -89,16 +89,20 @@ class AgenticSearchView(OrgScopedView):
         tags=["Search"],
     )
     def post(self, request: Request, readable_id: str) -> Response:
-        collection = self.get_collection(readable_id)
-        data = parse(AgenticSearchRequestSerializer, request.data, "body")
-        run = tiers.agentic_run(
-            collection=collection,
-            query=data["query"],
-            filters=parse_filter(data["filter"]),
-            limit=data.get("limit"),
-            thinking=bool(data.get("thinking")),
-        )
+        run = _agentic_run(self.get_collection(readable_id), request)
         return _results(run.collect())
+
+
+def _agentic_run(collection, request: Request):
+    """Parse an agentic search request and start the agent (shared by plain and streamed)."""
+    data = parse(AgenticSearchRequestSerializer, request.data, "body")
+    return tiers.agentic_run(
+        collection=collection,
+        query=data["query"],
+        filters=parse_filter(data["filter"]),
+        limit=data.get("limit"),
+        thinking=bool(data.get("thinking")),
+    )
 
 
 class AgenticSearchStreamView(OrgScopedView):
@@ -118,15 +122,7 @@ class AgenticSearchStreamView(OrgScopedView):
         tags=["Search"],
     )
     def post(self, request: Request, readable_id: str) -> StreamingHttpResponse:
-        collection = self.get_collection(readable_id)
-        data = parse(AgenticSearchRequestSerializer, request.data, "body")
-        run = tiers.agentic_run(
-            collection=collection,
-            query=data["query"],
-            filters=parse_filter(data["filter"]),
-            limit=data.get("limit"),
-            thinking=bool(data.get("thinking")),
-        )
+        run = _agentic_run(self.get_collection(readable_id), request)
         response = StreamingHttpResponse(_sse(run.events()), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
