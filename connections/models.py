@@ -253,6 +253,9 @@ class Credential(models.Model):
     short_name = models.CharField(max_length=64)
     auth_method = models.CharField(max_length=32, choices=AuthMethod.choices)
     encrypted_payload = models.TextField(editable=False)
+    # When the access token of an OAuth credential expires (not secret; drives refreshes).
+    expires_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
@@ -306,6 +309,15 @@ class SourceConnection(models.Model):
     credential = models.OneToOneField(
         Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set for ``auth_provider`` connections: where the credentials come from at sync time.
+    auth_provider_connection = models.ForeignKey(
+        "AuthProviderConnection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="source_connections",
+    )
+    provider_config = models.JSONField(null=True, blank=True)
     is_authenticated = models.BooleanField(default=False)
     authenticated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -354,3 +366,82 @@ class SourceConnection(models.Model):
         """New credentials arrived after the job that failed on the old ones."""
         renewed, failed = self.authenticated_at, job.failed_at
         return bool(renewed and failed and renewed > failed)
+
+
+class OAuthSession(models.Model):
+    """One OAuth browser authorization in flight for a source connection.
+
+    The short ``auth_url`` code, the ``state`` sent to the provider and the ``claim_token``
+    given to the API caller are stored only as SHA-256 hashes; the PKCE verifier and a
+    customer's own client id/secret (BYOC) are Fernet-encrypted in ``encrypted_overrides``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the browser"
+        IN_PROGRESS = "in_progress", "Authorized, waiting for the claim"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Replaced"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="oauth_sessions"
+    )
+    source_connection = models.ForeignKey(
+        "SourceConnection", on_delete=models.CASCADE, related_name="oauth_sessions"
+    )
+    provider = models.CharField(max_length=64)
+    auth_method = models.CharField(max_length=32, choices=AuthMethod.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    code_expires_at = models.DateTimeField()
+    code_used_at = models.DateTimeField(null=True, blank=True)
+    state_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    claim_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    redirect_url = models.TextField(blank=True)
+    encrypted_overrides = models.TextField(blank=True, editable=False)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"OAuth {self.provider} for {self.source_connection_id} ({self.status})"
+
+
+class AuthProviderConnection(models.Model):
+    """An organization's account with an auth provider (Composio, Pipedream Connect).
+
+    Source connections with ``auth_provider`` authentication fetch their credentials through
+    it at sync time. The provider's API credentials live in ``credential`` (encrypted).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="auth_provider_connections"
+    )
+    short_name = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    readable_id = models.CharField(max_length=100, validators=[readable_id_validator])
+    description = models.TextField(blank=True, null=True)
+    credential = models.OneToOneField(
+        Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_email = models.EmailField(null=True, blank=True)
+    modified_by_email = models.EmailField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "readable_id"], name="unique_auth_provider_readable_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_name})"

@@ -120,6 +120,9 @@ def member_add(
 # --- Source connections ---------------------------------------------------------------------
 
 
+OAUTH_METHODS = frozenset({AuthMethod.OAUTH_BROWSER, AuthMethod.OAUTH_TOKEN, AuthMethod.OAUTH_BYOC})
+
+
 def _source_or_404(short_name: str):
     from connections.sources.registry import get_source
 
@@ -281,10 +284,28 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
     return SourceConnection.objects.with_sync().get(pk=source_connection.pk)
 
 
-def source_connection_credentials(source_connection: SourceConnection) -> dict:
-    """The decrypted secrets a source needs to run (empty for sources without any)."""
+def source_connection_credentials(
+    source_connection: SourceConnection, *, force_refresh: bool = False
+) -> dict:
+    """The secrets a source needs to run (empty for sources without any).
+
+    Direct credentials are decrypted as stored; OAuth tokens are refreshed first when they are
+    about to expire (or when ``force_refresh``, after the source answered 401); auth-provider
+    connections fetch theirs from the provider. A refusal raises ``SourceAuthError``.
+    """
+    method = source_connection.auth_method
+    if method == AuthMethod.AUTH_PROVIDER:
+        from connections.auth_providers.services import provider_credentials
+
+        return provider_credentials(source_connection, force_refresh=force_refresh)
     credential = source_connection.credential
-    return credential.secrets if credential is not None else {}
+    if credential is None:
+        return {}
+    if method in OAUTH_METHODS:
+        from connections.oauth.tokens import token_credentials
+
+        return token_credentials(credential, force_refresh=force_refresh)
+    return credential.secrets
 
 
 def source_connection_update(*, source_connection: SourceConnection, data: dict[str, Any]):

@@ -333,7 +333,11 @@ def build_source(source_connection: SourceConnection, *, cursor: dict) -> BaseSo
     )
 
 
-def _error_category(source_connection: SourceConnection) -> str:
+def _error_category(source_connection: SourceConnection, error: Exception) -> str:
+    # A credentials resolver that knows the precise reason (an auth provider) says so.
+    category = getattr(error, "error_category", None)
+    if category:
+        return category
     if source_connection.auth_method == AuthMethod.DIRECT:
         return SyncJob.ErrorCategory.API_KEY_INVALID
     if source_connection.auth_method == AuthMethod.AUTH_PROVIDER:
@@ -379,7 +383,7 @@ def _run_claimed(job: SyncJob) -> str:
     except SourceAuthError as error:
         message = redact_secrets(str(error), secrets) or "The source refused the credentials"
         logger.warning("Sync job %s: the source refused the credentials: %s", job.pk, message)
-        if _end_failed(job, message, _error_category(job.source_connection)):
+        if _end_failed(job, message, _error_category(job.source_connection, error)):
             reason = "Credentials were refused; re-authenticate to resume."
             sync_pause(sync=job.sync, reason=reason)
     except Exception as error:  # noqa: BLE001 - whatever broke the run, the job ends failed

@@ -116,7 +116,7 @@ class GitHubSource(BaseSource):
     name = "GitHub"
     short_name = "github"
     description = "A GitHub repository: code and docs, issues, pull requests and comments."
-    auth_methods = ("direct", "oauth_token")
+    auth_methods = ("direct", "oauth_browser", "oauth_token", "oauth_byoc", "auth_provider")
     labels = ("Code",)
     supports_continuous = True
     entity_types = (
