@@ -62,6 +62,10 @@ class CollectionForm(forms.Form):
     )
 
 
+class CollectionRenameForm(forms.Form):
+    name = forms.CharField(max_length=64, help_text="At least 4 characters.")
+
+
 class ScheduleFields(forms.Form):
     """A schedule preset, or a cron expression when the preset is "custom"."""
 

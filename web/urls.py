@@ -15,6 +15,14 @@ urlpatterns = [
     path("collections/new/", views.collection_create, name="collection_create"),
     path("collections/<str:readable_id>/", views.collection_detail, name="collection"),
     path(
+        "collections/<str:readable_id>/settings/",
+        views.collection_settings,
+        name="collection_settings",
+    ),
+    path(
+        "collections/<str:readable_id>/delete/", views.collection_delete, name="collection_delete"
+    ),
+    path(
         "collections/<str:readable_id>/search/",
         views.collection_search_results,
         name="collection_search",

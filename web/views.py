@@ -28,6 +28,7 @@ from web.charts import job_chart
 from web.forms import (
     ApiKeyForm,
     CollectionForm,
+    CollectionRenameForm,
     LoginForm,
     ReauthenticateForm,
     ScheduleForm,
@@ -117,6 +118,47 @@ def collection_detail(request: HttpRequest, readable_id: str) -> HttpResponse:
         "base_url": settings.WEFT_BASE_URL,
     }
     return render(request, "web/collection.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@organization_required
+def collection_settings(request: HttpRequest, readable_id: str) -> HttpResponse:
+    """Rename a collection (its readable id stays: URLs and API clients use it)."""
+    collection = _get_collection(request, readable_id)
+    form = CollectionRenameForm(request.POST or None, initial={"name": collection.name})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.collection_update(
+                    collection=collection,
+                    data={"name": form.cleaned_data["name"]},
+                    modified_by_email=request.user.email or None,
+                )
+            except FieldInvalid as error:
+                add_service_errors(form, error, lambda path: str(path[0]))
+            else:
+                messages.success(request, f"Renamed the collection to {collection.name}.")
+                return redirect("web:collection", readable_id=collection.readable_id)
+    context = {"collection": collection, "form": form}
+    return render(request, "web/collection_settings.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@organization_required
+def collection_delete(request: HttpRequest, readable_id: str) -> HttpResponse:
+    collection = _get_collection(request, readable_id)
+    if request.method == "POST":
+        services.collection_delete(collection=collection)
+        messages.success(request, f"Deleted the collection {collection.name} and its entities.")
+        return redirect("web:dashboard")
+    context = {
+        "collection": collection,
+        "connection_count": collection.source_connections.count(),
+        "entity_count": Entity.objects.filter(collection=collection).count(),
+    }
+    return render(request, "web/collection_delete.html", context)
 
 
 @require_GET
