@@ -259,6 +259,28 @@ WEFT_FILES_ROOTS = [
 if _DEFAULT_FILES_ROOT in WEFT_FILES_ROOTS:
     _DEFAULT_FILES_ROOT.mkdir(exist_ok=True)
 
+# --- Social login ("log in with GitHub/Google" on the web pages) ---------------------------
+# A social login signs in a person Weft knows (same verified email); a stranger gets an account
+# only when an organization for newcomers is named here (and, if listed, their email domain).
+WEFT_SOCIAL_SIGNUP_ORGANIZATION = env.str("WEFT_SOCIAL_SIGNUP_ORGANIZATION", default="")
+WEFT_SOCIAL_SIGNUP_DOMAINS = [
+    domain.lower() for domain in env.list("WEFT_SOCIAL_SIGNUP_DOMAINS", default=[])
+]
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    "web.pipeline.only_verified_email",
+    "social_core.pipeline.social_auth.associate_by_email",
+    "web.pipeline.require_known_person",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    "social_core.pipeline.user.user_details",
+)
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/login/"
+SOCIAL_AUTH_GITHUB_SCOPE = ["user:email"]  # the verified addresses, to recognise the person
+
 # --- Search --------------------------------------------------------------------------------
 # Semantic search: "none" (keyword only) or "minilm" (needs requirements-embeddings.txt).
 WEFT_EMBEDDER = env.str("WEFT_EMBEDDER", default="none")
