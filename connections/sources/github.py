@@ -491,53 +491,43 @@ class GitHubSource(BaseSource):
             yield self._pull_entity(pull, crumb)
 
     def _issue_entity(self, issue: dict[str, Any], crumb: Breadcrumb) -> SourceEntity:
-        return SourceEntity(
-            entity_id=str(issue["number"]),
-            entity_type="github_issue",
-            name=f"#{issue['number']} {issue['title']}",
-            text=f"{issue['title']}\n\n{issue.get('body') or ''}".strip(),
-            breadcrumbs=[crumb],
-            fields={
-                **self._thread_fields(issue),
-                "state_reason": issue.get("state_reason"),
-                "comments": issue.get("comments"),
-            },
-            web_url=issue.get("html_url", ""),
-            url=issue.get("url", ""),
-            created_at=_parse_time(issue.get("created_at")),
-            updated_at=_parse_time(issue.get("updated_at")),
-        )
+        extra = {"state_reason": issue.get("state_reason"), "comments": issue.get("comments")}
+        return self._thread_entity(issue, "github_issue", crumb, extra)
 
     def _pull_entity(self, pull: dict[str, Any], crumb: Breadcrumb) -> SourceEntity:
+        extra = {
+            "draft": pull.get("draft"),
+            "merged_at": pull.get("merged_at"),
+            "head": (pull.get("head") or {}).get("ref"),
+            "base": (pull.get("base") or {}).get("ref"),
+        }
+        return self._thread_entity(pull, "github_pull_request", crumb, extra)
+
+    def _thread_entity(
+        self, item: dict[str, Any], entity_type: str, crumb: Breadcrumb, extra: dict[str, Any]
+    ) -> SourceEntity:
+        """An issue or a pull request: the same thread shape with a few fields of its own."""
         return SourceEntity(
-            entity_id=str(pull["number"]),
-            entity_type="github_pull_request",
-            name=f"#{pull['number']} {pull['title']}",
-            text=f"{pull['title']}\n\n{pull.get('body') or ''}".strip(),
+            entity_id=str(item["number"]),
+            entity_type=entity_type,
+            name=f"#{item['number']} {item['title']}",
+            text=f"{item['title']}\n\n{item.get('body') or ''}".strip(),
             breadcrumbs=[crumb],
             fields={
-                **self._thread_fields(pull),
-                "draft": pull.get("draft"),
-                "merged_at": pull.get("merged_at"),
-                "head": (pull.get("head") or {}).get("ref"),
-                "base": (pull.get("base") or {}).get("ref"),
+                "number": item["number"],
+                "title": item["title"],
+                "state": item.get("state"),
+                "author": _login(item),
+                "labels": [label.get("name") for label in item.get("labels") or []],
+                "assignees": [user.get("login") for user in item.get("assignees") or []],
+                "closed_at": item.get("closed_at"),
+                **extra,
             },
-            web_url=pull.get("html_url", ""),
-            url=pull.get("url", ""),
-            created_at=_parse_time(pull.get("created_at")),
-            updated_at=_parse_time(pull.get("updated_at")),
+            web_url=item.get("html_url", ""),
+            url=item.get("url", ""),
+            created_at=_parse_time(item.get("created_at")),
+            updated_at=_parse_time(item.get("updated_at")),
         )
-
-    def _thread_fields(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "number": item["number"],
-            "title": item["title"],
-            "state": item.get("state"),
-            "author": _login(item),
-            "labels": [label.get("name") for label in item.get("labels") or []],
-            "assignees": [user.get("login") for user in item.get("assignees") or []],
-            "closed_at": item.get("closed_at"),
-        }
 
     def _comment_entity(self, comment: dict[str, Any], crumb: Breadcrumb) -> SourceEntity:
         number = _number_from_url(comment.get("issue_url"))
