@@ -163,6 +163,49 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# --- OAuth apps ----------------------------------------------------------------------------
+# One platform OAuth app per provider, registered by the operator for this server's callback
+# URL ({WEFT_BASE_URL}/api/source-connections/callback): WEFT_OAUTH_<PROVIDER>_CLIENT_ID and
+# _CLIENT_SECRET. _AUTHORIZE_URL and _TOKEN_URL override the provider's endpoints (GitHub
+# Enterprise, one Microsoft tenant). A provider without an app still offers BYOC.
+WEFT_OAUTH_PROVIDERS = (
+    "github",
+    "google",
+    "slack",
+    "notion",
+    "linear",
+    "atlassian",
+    "microsoft",
+    "dropbox",
+    "hubspot",
+)
+WEFT_OAUTH_APPS = {
+    provider: {
+        setting: env.str(f"WEFT_OAUTH_{provider.upper()}_{setting.upper()}", default="")
+        for setting in ("client_id", "client_secret", "authorize_url", "token_url")
+    }
+    for provider in WEFT_OAUTH_PROVIDERS
+}
+
+# "Log in with GitHub/Google" on the login page uses the same apps when they are configured
+# (the pipeline that decides who may log in is under "Social login" below). The login callback
+# is {WEFT_BASE_URL}/auth/complete/github/ (or google-oauth2/): register it with the app too.
+SOCIAL_AUTH_URL_NAMESPACE = "web:social"
+_SOCIAL_LOGINS = (
+    ("github", "GITHUB", "social_core.backends.github.GithubOAuth2"),
+    ("google", "GOOGLE_OAUTH2", "social_core.backends.google.GoogleOAuth2"),
+)
+for _provider, _prefix, _backend in _SOCIAL_LOGINS:
+    _app = WEFT_OAUTH_APPS[_provider]
+    if _app["client_id"] and _app["client_secret"]:
+        AUTHENTICATION_BACKENDS.append(_backend)
+        globals()[f"SOCIAL_AUTH_{_prefix}_KEY"] = _app["client_id"]
+        globals()[f"SOCIAL_AUTH_{_prefix}_SECRET"] = _app["client_secret"]
+        if _app["authorize_url"]:
+            globals()[f"SOCIAL_AUTH_{_prefix}_AUTHORIZATION_URL"] = _app["authorize_url"]
+        if _app["token_url"]:
+            globals()[f"SOCIAL_AUTH_{_prefix}_ACCESS_TOKEN_URL"] = _app["token_url"]
+
 # --- HTTPS (production) --------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
@@ -251,6 +294,9 @@ WEFT_LOST_JOB_MINUTES = env.int("WEFT_LOST_JOB_MINUTES", default=5)
 # --- Sources -------------------------------------------------------------------------------
 # Internal sources (stub) are for tests, demos and benchmarks.
 WEFT_INTERNAL_SOURCES = env.bool("WEFT_INTERNAL_SOURCES", default=False)
+# Auth providers' API roots (tests point them at local fakes).
+WEFT_COMPOSIO_API_URL = env.str("WEFT_COMPOSIO_API_URL", default="https://backend.composio.dev")
+WEFT_PIPEDREAM_API_URL = env.str("WEFT_PIPEDREAM_API_URL", default="https://api.pipedream.com")
 # Folders the `files` source may read (comma-separated); anything outside them is refused.
 _DEFAULT_FILES_ROOT = DATA_DIR / "files"
 WEFT_FILES_ROOTS = [

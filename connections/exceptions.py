@@ -17,6 +17,10 @@ class NotFound(WeftError):
     status_code = 404
 
 
+class Forbidden(WeftError):
+    status_code = 403
+
+
 class Conflict(WeftError):
     status_code = 409
 

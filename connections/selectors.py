@@ -100,7 +100,10 @@ def job_totals(sync_id) -> dict[str, int]:
 
 
 def source_auth_methods(source_cls: type[BaseSource]) -> list[str]:
-    return list(source_cls.auth_methods)
+    """The methods that can work on this server (a browser flow needs its OAuth app)."""
+    from connections.oauth.providers import available_auth_methods
+
+    return available_auth_methods(source_cls)
 
 
 def source_as_dict(source_cls: type[BaseSource]) -> dict[str, Any]:

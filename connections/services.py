@@ -174,21 +174,31 @@ def _credentials_for(source_cls, method: str, authentication: dict | None) -> di
             if authentication.get(optional):
                 token[optional] = str(authentication[optional])
         return token
-    raise InvalidRequest(
-        f"The {method} authentication method is not available on this server yet. "
-        "Use direct credentials or an OAuth access token."
+    # The browser flows (oauth_browser, oauth_byoc) store their token at the callback.
+    return {}
+
+
+def _token_expiry(token: dict):
+    from rest_framework.fields import DateTimeField
+
+    return (
+        DateTimeField().to_internal_value(token["expires_at"]) if token.get("expires_at") else None
     )
 
 
 def _check_method_supported(source_cls, method: str) -> None:
     if method == AuthMethod.DIRECT and not source_cls.needs_credentials():
         return
-    if method not in source_cls.auth_methods:
-        supported = ", ".join(source_cls.auth_methods)
+    from connections.oauth.providers import available_auth_methods, unavailable_reason
+
+    if method not in source_cls.auth_methods and method not in available_auth_methods(source_cls):
+        supported = ", ".join(available_auth_methods(source_cls))
         raise InvalidRequest(
             f"Source {source_cls.short_name} does not support the {method} authentication "
             f"method. Supported methods: [{supported}]"
         )
+    if reason := unavailable_reason(source_cls, method):
+        raise InvalidRequest(reason)
 
 
 # Token fields that are secret whatever the source declares.
@@ -252,6 +262,16 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
     if not source_cls.needs_credentials() and method == AuthMethod.OAUTH_BROWSER:
         method = AuthMethod.DIRECT
     _check_method_supported(source_cls, method)
+    if method in (AuthMethod.OAUTH_BROWSER, AuthMethod.OAUTH_BYOC):
+        from connections.oauth.services import oauth_connection_create
+
+        return oauth_connection_create(
+            organization=organization,
+            source_cls=source_cls,
+            collection=collection,
+            method=method,
+            data=data,
+        )
     credentials = _credentials_for(source_cls, method, authentication)
     config = clean_source_config(source_cls, data.get("config"))
     now = timezone.now()
@@ -265,6 +285,8 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
                 organization=organization, short_name=source_cls.short_name, auth_method=method
             )
             credential.set_secrets(credentials)
+            if method == AuthMethod.OAUTH_TOKEN:
+                credential.expires_at = _token_expiry(credentials)
             credential.save()
         source_connection = SourceConnection.objects.create(
             organization=organization,

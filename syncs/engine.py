@@ -321,16 +321,23 @@ def batched(
 
 
 def build_source(source_connection: SourceConnection, *, cursor: dict) -> BaseSource:
-    from connections.services import source_connection_credentials
+    from connections.services import OAUTH_METHODS, source_connection_credentials
 
     source_cls = source_connection.source_class
     if source_cls is None:
         raise RuntimeError(f"Source '{source_connection.short_name}' is not installed")
-    return source_cls(
+    source = source_cls(
         credentials=source_connection_credentials(source_connection),
         config=source_connection.config,
         cursor=cursor,
     )
+    if source_connection.auth_method in OAUTH_METHODS:
+        # Per request: a long run refreshes its token before expiry, and once after a 401.
+        def current(force_refresh: bool) -> dict:
+            return source_connection_credentials(source_connection, force_refresh=force_refresh)
+
+        source.credentials_provider = current
+    return source
 
 
 def _error_category(source_connection: SourceConnection, error: Exception) -> str:

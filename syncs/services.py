@@ -76,6 +76,10 @@ def sync_job_enqueue(
 
 
 def sync_job_run_manual(*, sync: Sync, force_full_sync: bool = False) -> SyncJob:
+    if not sync.source_connection.is_authenticated:
+        raise InvalidRequest(
+            "This source connection is not authenticated yet: finish its OAuth flow first"
+        )
     if sync.paused and sync.source_connection.status == SourceConnection.Status.NEEDS_REAUTH:
         raise InvalidRequest(
             "This source connection needs re-authentication before it can sync again"

@@ -54,6 +54,7 @@ class AuthenticationField(JSONObjectField):
             raise serializers.ValidationError(f"Unknown authentication field(s): {unknown}")
         if "credentials" in data and not isinstance(data["credentials"], dict):
             raise serializers.ValidationError({"credentials": "Must be an object."})
+        self._check_client_pairs(data)
         if "access_token" in data:
             token = data["access_token"]
             if not isinstance(token, str) or not token.strip():
@@ -63,6 +64,25 @@ class AuthenticationField(JSONObjectField):
                 if expires <= timezone.now():
                     raise serializers.ValidationError({"expires_at": "Must be in the future."})
         return data
+
+    PAIRS = (("client_id", "client_secret"), ("consumer_key", "consumer_secret"))
+
+    def _check_client_pairs(self, data: dict) -> None:
+        """A custom OAuth app (BYOC) is both values of one pair: OAuth 2 or OAuth 1."""
+        given = [pair for pair in self.PAIRS if any(data.get(name) is not None for name in pair)]
+        if len(given) > 1:
+            raise serializers.ValidationError(
+                "Give client_id and client_secret (OAuth 2) or consumer_key and consumer_secret "
+                "(OAuth 1), not both."
+            )
+        for pair in given:
+            for name in pair:
+                value = data.get(name)
+                if not isinstance(value, str) or not value.strip():
+                    other = pair[1] if name == pair[0] else pair[0]
+                    raise serializers.ValidationError(
+                        {name: f"Required with {other}; must be a non-blank string."}
+                    )
 
 
 class SourceConnectionCreateSerializer(serializers.Serializer):
@@ -100,6 +120,14 @@ class SourceConnectionUpdateSerializer(serializers.Serializer):
         if not attrs:
             raise serializers.ValidationError("Give at least one field to update.")
         return attrs
+
+
+class VerifyOAuthSerializer(serializers.Serializer):
+    claim_token = StrictCharField(max_length=200)
+
+
+class ReinitiateOAuthSerializer(serializers.Serializer):
+    redirect_url = serializers.URLField(required=False, allow_null=True)
 
 
 class ListQuerySerializer(serializers.Serializer):
@@ -175,6 +203,24 @@ ERROR_MESSAGES = {
 }
 
 
+def _oauth_start(sc: SourceConnection, field: serializers.DateTimeField) -> dict[str, Any]:
+    """The one-time values of an OAuth flow, present only in the create/reinitiate response."""
+    start = getattr(sc, "oauth_start", None)
+    if start is None:
+        return {
+            "auth_url": None,
+            "auth_url_expires": None,
+            "redirect_url": None,
+            "claim_token": None,
+        }
+    return {
+        "auth_url": start.auth_url,
+        "auth_url_expires": field.to_representation(start.auth_url_expires),
+        "redirect_url": start.redirect_url,
+        "claim_token": start.claim_token,
+    }
+
+
 class SourceConnectionSerializer(serializers.Serializer):
     """Airweave's ``SourceConnection`` (detail)."""
 
@@ -201,11 +247,10 @@ class SourceConnectionSerializer(serializers.Serializer):
                 "authenticated": sc.is_authenticated,
                 "authenticated_at": sc.authenticated_at
                 and field.to_representation(sc.authenticated_at),
-                "expires_at": None,
-                "auth_url": None,
-                "auth_url_expires": None,
-                "redirect_url": None,
-                "claim_token": None,
+                "expires_at": sc.credential_id
+                and sc.credential.expires_at
+                and field.to_representation(sc.credential.expires_at),
+                **_oauth_start(sc, field),
                 "provider_readable_id": None,
                 "provider_id": None,
             },

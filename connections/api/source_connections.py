@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import uuid
 
+from django.http import HttpResponseRedirect
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from connections import services
 from connections.api.schema import error_responses
 from connections.api.source_connection_serializers import (
     JobsQuerySerializer,
     ListQuerySerializer,
+    ReinitiateOAuthSerializer,
     RunQuerySerializer,
     SourceConnectionCreateSerializer,
     SourceConnectionJobSerializer,
     SourceConnectionListItemSerializer,
     SourceConnectionSerializer,
     SourceConnectionUpdateSerializer,
+    VerifyOAuthSerializer,
 )
 from connections.api.views import OrgScopedView, parse, query_params
 from connections.exceptions import NotFound
 from connections.models import SourceConnection
+from connections.oauth import services as oauth_services
 from connections.selectors import entity_counts
 from syncs import services as sync_services
 from syncs.models import SyncJob
@@ -160,3 +165,65 @@ class SourceConnectionJobCancelView(SourceConnectionScopedView):
             raise NotFound("Sync job not found") from None
         job = sync_services.sync_job_cancel(job=job)
         return Response(SourceConnectionJobSerializer(job).data)
+
+
+class SourceConnectionVerifyOAuthView(SourceConnectionScopedView):
+    @extend_schema(
+        operation_id="verify_oauth",
+        request=VerifyOAuthSerializer,
+        responses={200: dict, **error_responses(400, 403, 404, 422)},
+        tags=TAGS,
+    )
+    def post(self, request: Request, source_connection_id: str) -> Response:
+        source_connection = self.get_source_connection(source_connection_id)
+        data = parse(VerifyOAuthSerializer, request.data, "body")
+        source_connection = oauth_services.oauth_verify(
+            source_connection=source_connection, claim_token=data["claim_token"]
+        )
+        return Response(SourceConnectionSerializer(source_connection).data)
+
+
+class SourceConnectionReinitiateOAuthView(SourceConnectionScopedView):
+    @extend_schema(
+        operation_id="reinitiate_oauth",
+        request=ReinitiateOAuthSerializer,
+        responses={200: dict, **error_responses(400, 404, 422)},
+        tags=TAGS,
+    )
+    def post(self, request: Request, source_connection_id: str) -> Response:
+        source_connection = self.get_source_connection(source_connection_id)
+        data = parse(ReinitiateOAuthSerializer, request.data or {}, "body")
+        source_connection = oauth_services.oauth_reinitiate(
+            source_connection=source_connection, redirect_url=data.get("redirect_url")
+        )
+        return Response(SourceConnectionSerializer(source_connection).data)
+
+
+class OAuthAuthorizeView(APIView):
+    """The short ``auth_url``: opened in a browser, so no API key."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(operation_id="oauth_authorize", responses={303: None, 404: dict}, tags=TAGS)
+    def get(self, request: Request, code: str) -> HttpResponseRedirect:
+        return _see_other(oauth_services.oauth_authorize(code=code))
+
+
+class OAuthCallbackView(APIView):
+    """Where the provider sends the browser back; no API key."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(operation_id="oauth_callback", responses={303: None, 400: dict}, tags=TAGS)
+    def get(self, request: Request) -> HttpResponseRedirect:
+        return _see_other(oauth_services.oauth_callback(query=query_params(request)))
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response

@@ -21,9 +21,22 @@ urlpatterns = [
         name="source-detail",
     ),
     re_path(r"^source-connections/?$", sc_views.SourceConnectionListView.as_view()),
+    # OAuth browser flow: opened by the browser, so before the {id} routes and without a key.
+    re_path(
+        r"^source-connections/authorize/(?P<code>[^/]+)/?$",
+        sc_views.OAuthAuthorizeView.as_view(),
+        name="oauth-authorize",
+    ),
+    re_path(
+        r"^source-connections/callback/?$",
+        sc_views.OAuthCallbackView.as_view(),
+        name="oauth-callback",
+    ),
     re_path(SC + r"/?$", sc_views.SourceConnectionDetailView.as_view()),
     re_path(SC + r"/run/?$", sc_views.SourceConnectionRunView.as_view()),
     re_path(SC + r"/jobs/?$", sc_views.SourceConnectionJobsView.as_view()),
+    re_path(SC + r"/verify-oauth/?$", sc_views.SourceConnectionVerifyOAuthView.as_view()),
+    re_path(SC + r"/reinitiate-oauth/?$", sc_views.SourceConnectionReinitiateOAuthView.as_view()),
     re_path(
         SC + r"/jobs/(?P<job_id>[^/]+)/cancel/?$",
         sc_views.SourceConnectionJobCancelView.as_view(),

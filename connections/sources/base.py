@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "array", "object")
@@ -195,6 +195,9 @@ class BaseSource:
     description: ClassVar[str] = ""
     auth_methods: ClassVar[tuple[str, ...]] = ("direct",)
     oauth_type: ClassVar[str | None] = None
+    # The OAuth provider (connections.oauth.providers) and scopes of the browser flow.
+    oauth_provider: ClassVar[str | None] = None
+    oauth_scopes: ClassVar[tuple[str, ...]] = ()
     requires_byoc: ClassVar[bool] = False
     auth_fields: ClassVar[tuple[SourceField, ...]] = ()
     config_fields: ClassVar[tuple[SourceField, ...]] = ()
@@ -219,6 +222,33 @@ class BaseSource:
         self.config = dict(config or {})
         self.cursor: dict[str, Any] = dict(cursor or {})
         self.entity_failures: list[tuple[str, str]] = []
+        # Set by the engine for OAuth connections: ``provider(force_refresh)`` returns the
+        # current credentials, refreshing the token when it is about to expire (or if forced).
+        self.credentials_provider: Callable[[bool], Mapping[str, Any]] | None = None
+
+    # A token this close to its expiry is refreshed before the next request.
+    TOKEN_MARGIN: ClassVar[timedelta] = timedelta(minutes=1)
+
+    def current_credentials(self, *, force_refresh: bool = False) -> dict[str, Any]:
+        """The credentials to use for the next request; long runs call this per request so
+        they never send an expired OAuth token (``force_refresh`` after a 401)."""
+        if self.credentials_provider is None:
+            return self.credentials
+        if force_refresh or self._token_expiring():
+            self.credentials = dict(self.credentials_provider(force_refresh))
+        return self.credentials
+
+    def _token_expiring(self) -> bool:
+        expires = self.credentials.get("expires_at")
+        if not expires:
+            return False
+        try:
+            when = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when - self.TOKEN_MARGIN <= datetime.now(UTC)
 
     @classmethod
     def check_config(cls, config: Mapping[str, Any]) -> None:

@@ -49,6 +49,7 @@ from connections.sources.base import (
     SourceField,
 )
 from connections.sources.http import (
+    BearerAuth,
     HttpClient,
     HttpError,
     Retry,
@@ -117,6 +118,10 @@ class GitHubSource(BaseSource):
     short_name = "github"
     description = "A GitHub repository: code and docs, issues, pull requests and comments."
     auth_methods = ("direct", "oauth_browser", "oauth_token", "oauth_byoc", "auth_provider")
+    # OAuth apps' tokens do not expire; a GitHub App's user tokens do and are refreshed.
+    oauth_type = "access_only"
+    oauth_provider = "github"
+    oauth_scopes = ("repo", "read:org")
     labels = ("Code",)
     supports_continuous = True
     entity_types = (
@@ -164,9 +169,12 @@ class GitHubSource(BaseSource):
 
     @property
     def token(self) -> str:
-        return self.credentials.get("personal_access_token") or self.credentials.get(
-            "access_token", ""
-        )
+        return self._token(False)
+
+    def _token(self, force_refresh: bool) -> str:
+        """A personal access token, or the current OAuth token (refreshed when due)."""
+        credentials = self.current_credentials(force_refresh=force_refresh)
+        return credentials.get("personal_access_token") or credentials.get("access_token", "")
 
     @property
     def repo_name(self) -> str:
@@ -218,7 +226,6 @@ class GitHubSource(BaseSource):
         return HttpClient(
             base_url=self._base_url(),
             headers={
-                "Authorization": f"Bearer {self.token}",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": API_VERSION,
             },
@@ -226,6 +233,7 @@ class GitHubSource(BaseSource):
             secrets=[self.token],
             sleep=self.sleep,
             transport=self.transport,
+            auth=BearerAuth(self._token, refreshable=self.credentials_provider is not None),
         )
 
     def _repo_path(self, suffix: str = "") -> str:

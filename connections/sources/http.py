@@ -105,6 +105,29 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <token>``, the token read before every request.
+
+    ``token(force_refresh)`` gives the token to use; after a 401 it is asked once for a fresh
+    one (an OAuth refresh) and the request is sent again. A second 401 stands.
+    """
+
+    def __init__(self, token: Callable[[bool], str], *, refreshable: bool = False) -> None:
+        self.token = token
+        self.refreshable = refreshable
+
+    def auth_flow(self, request: httpx.Request):
+        sent = self.token(False)
+        request.headers["Authorization"] = f"Bearer {sent}"
+        response = yield request
+        if response.status_code != 401 or not self.refreshable:
+            return
+        fresh = self.token(True)
+        if fresh and fresh != sent:
+            request.headers["Authorization"] = f"Bearer {fresh}"
+            yield request
+
+
 class HttpClient:
     """An ``httpx.Client`` with Weft's timeouts, retries and error messages.
 
@@ -123,6 +146,7 @@ class HttpClient:
         sleep: Callable[[float], Any] = time.sleep,
         jitter: Callable[[], float] = random.random,
         transport: httpx.BaseTransport | None = None,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.classify = classify
@@ -134,6 +158,7 @@ class HttpClient:
             headers={"User-Agent": USER_AGENT, **(headers or {})},
             timeout=timeout,
             transport=transport,
+            auth=auth,
             # httpx drops the Authorization header when a redirect leaves the origin.
             follow_redirects=True,
         )

@@ -146,10 +146,12 @@ def test_unsupported_auth_method_is_400_naming_the_supported_ones(api):
     )
 
 
-def test_oauth_browser_flow_is_400_until_implemented(api, test_sources):
+def test_oauth_browser_flow_of_a_source_without_a_provider_is_400(api, test_sources):
     response = create(api, short_name="test_api_browser")
     assert response.status_code == 400
-    assert "oauth_browser authentication method is not available" in response.json()["detail"]
+    assert (
+        response.json()["detail"] == "Source test_api_browser has no OAuth provider on this server."
+    )
 
 
 def test_credentials_refused_live_are_400_and_nothing_is_stored(api, test_sources):

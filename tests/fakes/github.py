@@ -17,6 +17,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -62,6 +63,8 @@ class FakeGitHub:
         self.truncate_recursive_trees = False
         self.lock = threading.Lock()
         self.base_url = ""
+        # Tokens beyond VALID_TOKEN, e.g. those a fake OAuth provider issued and still honours.
+        self.token_check: Callable[[str], bool] | None = None
 
     # --- building state -------------------------------------------------------------------
 
@@ -223,12 +226,15 @@ class _Handler(BaseHTTPRequestHandler):
         if injected:
             status, headers, body = injected
             return self._send(status, body, headers)
-        if self.headers.get("Authorization") not in (
-            f"Bearer {VALID_TOKEN}",
-            f"token {VALID_TOKEN}",
-        ):
+        if not self._authorized(self.headers.get("Authorization") or ""):
             return self._send(401, {"message": "Bad credentials", "status": "401"})
         self._route(parts.path, query)
+
+    def _authorized(self, header: str) -> bool:
+        if header in (f"Bearer {VALID_TOKEN}", f"token {VALID_TOKEN}"):
+            return True
+        check = self.fake.token_check
+        return check is not None and header.startswith("Bearer ") and check(header[7:])
 
     def _route(self, path: str, query: dict[str, str]) -> None:
         segments = path.strip("/").split("/")
