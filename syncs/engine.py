@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -30,7 +30,8 @@ from connections.sources.base import (
     SourceAuthError,
     SourceEntity,
 )
-from syncs import indexing
+from syncs import bulk, indexing
+from syncs.indexing import WrittenEntity
 from syncs.models import Entity, Sync, SyncJob
 
 logger = logging.getLogger("weft.syncs.engine")
@@ -74,6 +75,21 @@ def content_hash(entity: SourceEntity, volatile: Iterable[str] = ()) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# What an update rewrites, in the order BatchWriter._content_values gives them.
+CONTENT_COLUMNS = (
+    "name",
+    "text",
+    "content_hash",
+    "breadcrumbs",
+    "fields",
+    "web_url",
+    "url",
+    "source_created_at",
+    "source_updated_at",
+)
+JSON_COLUMNS = {"breadcrumbs", "fields"}
+
+
 @dataclass
 class BatchResult:
     inserted: int = 0
@@ -83,6 +99,10 @@ class BatchResult:
     skipped: int = 0
     failed: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
+
+    def fail(self, error: EntityError) -> None:
+        self.failed += 1
+        self.failures.append({"entity_id": error.entity_id, "reason": error.reason})
 
     def counters(self) -> dict[str, int]:
         return {
@@ -98,9 +118,16 @@ class BatchResult:
 # What the job keeps of failed entities: their ids and reasons.
 Failures = list[dict[str, str]]
 
-
-def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=_json_default))
+ENTITY_COLUMNS = (
+    "collection_id",
+    "source_connection_id",
+    "entity_id",
+    "entity_type",
+    *CONTENT_COLUMNS,
+    "first_sync_job_id",
+    "last_sync_job_id",
+    "synced_at",
+)
 
 
 class BatchWriter:
@@ -117,9 +144,27 @@ class BatchWriter:
         # Rows above this id were inserted by this run; rows at or below it existed before.
         self.max_existing_pk: int = bounds["hi"] or 0
         self.seen = SeenIds(bounds["lo"] or 0, self.max_existing_pk)
+        # The values every row of this run shares, already as the database stores them.
+        as_uuid, self.as_datetime = bulk.uuid_adapter(), bulk.datetime_adapter()
+        self.collection_value = as_uuid(source_connection.collection_id)
+        self.connection_value = as_uuid(source_connection.pk)
+        self.job_value = as_uuid(job.pk)
+        self.now_value = self.as_datetime(self.now)
 
-    def write(self, items: list[SourceEntity | EntityDeletion]) -> BatchResult:
+    def write(
+        self,
+        items: list[SourceEntity | EntityDeletion],
+        source_failures: Sequence[tuple[str, str]] = (),
+    ) -> BatchResult:
+        """Write a batch; ``source_failures`` are the (entity_id, reason) the source noted for it.
+
+        An item the source could not read counts once, as failed, and is not written: its
+        stored version, if any, stays as it was and is not deleted as unseen.
+        """
         result = BatchResult()
+        for entity_id, reason in source_failures:
+            result.fail(EntityError(str(entity_id), str(reason)))
+        unreadable = {str(entity_id) for entity_id, _ in source_failures}
         prepared: dict[tuple[str, str], tuple[SourceEntity, str]] = {}
         failed: list[tuple[str, str]] = []
         deletions: set[tuple[str, str]] = set()
@@ -128,6 +173,9 @@ class BatchWriter:
             if isinstance(item, EntityDeletion):
                 deletions.add(key)
                 continue
+            if item.entity_id in unreadable:
+                failed.append(key)
+                continue
             if key in prepared:
                 result.skipped += 1
                 continue
@@ -135,8 +183,7 @@ class BatchWriter:
                 prepared[key] = (item, self._hash(item))
             except EntityError as error:
                 failed.append(key)
-                result.failed += 1
-                result.failures.append({"entity_id": error.entity_id, "reason": error.reason})
+                result.fail(error)
         with transaction.atomic():
             existing = self._existing([*prepared, *failed])
             self._keep_failed(failed, existing)
@@ -161,6 +208,7 @@ class BatchWriter:
             raise EntityError(entity.entity_id, f"cannot serialise fields: {exc}") from None
 
     def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+        """(entity_type, entity_id) -> (pk, content_hash) of the stored rows among ``keys``."""
         by_type: dict[str, list[str]] = {}
         for entity_type, entity_id in keys:
             by_type.setdefault(entity_type, []).append(entity_id)
@@ -173,63 +221,77 @@ class BatchWriter:
         rows = (
             Entity.objects.filter(source_connection=self.source_connection)
             .filter(match)
-            .values_list("id", "entity_type", "entity_id", "content_hash")
+            .values_list("entity_type", "entity_id", "id", "content_hash")
         )
-        return {(row[1], row[2]): (row[0], row[3]) for row in rows}
+        return {(row[0], row[1]): (row[2], row[3]) for row in rows}
 
     def _upsert(self, prepared: dict, existing: dict, result: BatchResult) -> None:
-        inserts: list[Entity] = []
-        updates: list[Entity] = []
-        kept = 0
+        """Insert the new, rewrite the changed; a kept row costs a bit in ``seen``, no write."""
+        inserts: list[tuple[SourceEntity, list]] = []
+        updates: list[tuple[int, SourceEntity, list]] = []
+        seen, max_existing_pk = self.seen, self.max_existing_pk
         for key, (entity, digest) in prepared.items():
             found = existing.get(key)
-            if found is None:
-                inserts.append(self._row(entity, digest, first=True))
-            elif found[0] > self.max_existing_pk or found[0] in self.seen:
+            if found is not None and (found[0] > max_existing_pk or found[0] in seen):
                 result.skipped += 1  # already written by an earlier batch of this run
-            elif found[1] == digest:
-                self.seen.add(found[0])
-                kept += 1
+                continue
+            if found is not None:
+                seen.add(found[0])
+                if found[1] == digest:
+                    result.kept += 1
+                    continue
+            try:
+                values = self._content_values(entity, digest)
+            except (TypeError, ValueError) as exc:
+                result.fail(EntityError(entity.entity_id, f"cannot serialise fields: {exc}"))
+                continue
+            if found is None:
+                inserts.append((entity, values))
             else:
-                self.seen.add(found[0])
-                row = self._row(entity, digest, first=False)
-                row.pk = found[0]
-                updates.append(row)
-        if inserts:
-            Entity.objects.bulk_create(inserts, batch_size=1000)
-            result.inserted += len(inserts)
-        if updates:
-            Entity.objects.bulk_update(updates, UPDATE_FIELDS, batch_size=500)
-            result.updated += len(updates)
-        result.kept += kept
-        changed = inserts + updates
-        if changed:
-            indexing.entities_written(
-                self.source_connection,
-                [key for key in prepared if key not in existing]
-                + [(row.entity_type, row.entity_id) for row in updates],
-            )
+                updates.append((found[0], entity, values))
+        written = self._insert(inserts) + self._update(updates)
+        result.inserted += len(inserts)
+        result.updated += len(updates)
+        if written:
+            keys = [(entity.entity_type, entity.entity_id) for entity, _ in inserts]
+            keys += [(entity.entity_type, entity.entity_id) for _, entity, _ in updates]
+            indexing.entities_written(self.source_connection, keys, written)
 
-    def _row(self, entity: SourceEntity, digest: str, *, first: bool) -> Entity:
-        return Entity(
-            collection_id=self.source_connection.collection_id,
-            source_connection_id=self.source_connection.pk,
-            entity_id=entity.entity_id,
-            entity_type=entity.entity_type,
+    def _content_values(self, entity: SourceEntity, digest: str) -> list:
+        """The CONTENT_COLUMNS of a row, as the database stores them."""
+        return [
             # PostgreSQL text cannot hold NUL, which extracted documents sometimes contain.
-            name=(entity.name or entity.entity_id)[:1024].replace("\x00", ""),
-            text=(entity.text or "").replace("\x00", ""),
-            content_hash=digest,
-            breadcrumbs=[b.as_dict() for b in entity.breadcrumbs],
-            fields=_json_safe(entity.fields),
-            web_url=(entity.web_url or "")[:2048],
-            url=(entity.url or "")[:2048],
-            source_created_at=entity.created_at,
-            source_updated_at=entity.updated_at,
-            first_sync_job_id=self.job.pk if first else None,
-            last_sync_job_id=self.job.pk,
-            synced_at=self.now,
-        )
+            (entity.name or entity.entity_id)[:1024].replace("\x00", ""),
+            (entity.text or "").replace("\x00", ""),
+            digest,
+            json.dumps([b.as_dict() for b in entity.breadcrumbs]),
+            json.dumps(entity.fields, default=_json_default, allow_nan=False),
+            (entity.web_url or "")[:2048],
+            (entity.url or "")[:2048],
+            self.as_datetime(entity.created_at),
+            self.as_datetime(entity.updated_at),
+        ]
+
+    def _insert(self, inserts: list[tuple[SourceEntity, list]]) -> list[WrittenEntity]:
+        shared = (self.collection_value, self.connection_value)
+        tail = (self.job_value, self.job_value, self.now_value)
+        rows = [(*shared, e.entity_id, e.entity_type, *values, *tail) for e, values in inserts]
+        ids = bulk.insert_returning_ids(Entity._meta.db_table, ENTITY_COLUMNS, rows)
+        collection_id = self.source_connection.collection_id
+        return [
+            WrittenEntity(pk, collection_id, values[0], values[1], True)
+            for pk, (_, values) in zip(ids, inserts, strict=True)
+        ]
+
+    def _update(self, updates: list[tuple[int, SourceEntity, list]]) -> list[WrittenEntity]:
+        tail = (self.job_value, self.now_value)
+        rows = [(*values, *tail, pk) for pk, _, values in updates]
+        bulk.update_by_id(Entity._meta.db_table, _assignments(), rows)
+        collection_id = self.source_connection.collection_id
+        return [
+            WrittenEntity(pk, collection_id, values[0], values[1], False)
+            for pk, _, values in updates
+        ]
 
     def _delete(self, keys: set[tuple[str, str]]) -> int:
         ids = [
@@ -274,19 +336,11 @@ class SeenIds:
         return bool(self.bits[offset >> 3] & (1 << (offset & 7)))
 
 
-UPDATE_FIELDS = [
-    "name",
-    "text",
-    "content_hash",
-    "breadcrumbs",
-    "fields",
-    "web_url",
-    "url",
-    "source_created_at",
-    "source_updated_at",
-    "last_sync_job_id",
-    "synced_at",
-]
+def _assignments() -> list[str]:
+    """``column = placeholder`` for what an update rewrites: the content, the job, the time."""
+    json_value = bulk.json_placeholder()
+    columns = [*CONTENT_COLUMNS, "last_sync_job_id", "synced_at"]
+    return [f"{c} = {json_value if c in JSON_COLUMNS else '%s'}" for c in columns]
 
 
 def delete_entities(ids: list[int]) -> int:
@@ -453,7 +507,9 @@ def _run(job: SyncJob, secrets: list[str]) -> None:
     failures: Failures = []
     batches = batched(source.generate_entities(), settings.WEFT_SYNC_BATCH_SIZE, MAX_BATCH_SECONDS)
     for items in batches:
-        _record(job, source, writer.write(items), failures, secrets)
+        # The source noted these while it produced this batch (it is paused until we return).
+        result = writer.write(items, _take_source_failures(source))
+        _record(job, source, result, failures, secrets)
     _finish(job, source, writer, failures, secrets)
 
 
@@ -487,12 +543,17 @@ def _finish(
         )
 
 
+def _take_source_failures(source: BaseSource) -> list[tuple[str, str]]:
+    pending = getattr(source, "entity_failures", None) or []
+    taken = list(pending)
+    pending.clear()
+    return taken
+
+
 def _collect_source_failures(source: BaseSource, result: BatchResult) -> None:
-    pending = getattr(source, "entity_failures", None)
-    while pending:
-        entity_id, reason = pending.pop(0)
-        result.failed += 1
-        result.failures.append({"entity_id": str(entity_id), "reason": str(reason)})
+    """Failures the source noted after its last item (a folder it could not list...)."""
+    for entity_id, reason in _take_source_failures(source):
+        result.fail(EntityError(str(entity_id), str(reason)))
 
 
 def _note_failures(kept: Failures, new: Failures, secrets: list[str]) -> None:

@@ -6,15 +6,33 @@ progress while it runs and deleted entities leave results at once.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from typing import NamedTuple
 
 from connections.models import SourceConnection
 
-_written: list[Callable[[SourceConnection, list[tuple[str, str]]], None]] = []
+
+class WrittenEntity(NamedTuple):
+    """What the index needs of an entity the engine just wrote, so it reads nothing back."""
+
+    pk: int
+    collection_id: uuid.UUID
+    name: str
+    text: str
+    # A new row has no chunks yet: there is nothing to remove first.
+    is_new: bool
+
+
+WrittenHandler = Callable[
+    [SourceConnection, list[tuple[str, str]], list[WrittenEntity] | None], None
+]
+
+_written: list[WrittenHandler] = []
 _deleting: list[Callable[[list[int]], None]] = []
 
 
-def on_entities_written(handler: Callable[[SourceConnection, list[tuple[str, str]]], None]):
+def on_entities_written(handler: WrittenHandler) -> WrittenHandler:
     _written.append(handler)
     return handler
 
@@ -24,10 +42,18 @@ def on_entities_deleting(handler: Callable[[list[int]], None]):
     return handler
 
 
-def entities_written(source_connection: SourceConnection, keys: list[tuple[str, str]]) -> None:
-    """Entities (entity_type, entity_id) of this connection were inserted or changed."""
+def entities_written(
+    source_connection: SourceConnection,
+    keys: list[tuple[str, str]],
+    written: list[WrittenEntity] | None = None,
+) -> None:
+    """Entities (entity_type, entity_id) of this connection were inserted or changed.
+
+    The engine passes ``written`` (the rows as it wrote them); other callers pass the keys
+    alone and the handlers read the rows.
+    """
     for handler in _written:
-        handler(source_connection, keys)
+        handler(source_connection, keys, written)
 
 
 def entities_deleting(entity_pks: list[int]) -> None:

@@ -187,7 +187,8 @@ class BaseSource:
     ``self.entity_failures`` collects ``(entity_id, reason)`` for items the generator could not
     read (one corrupt PDF, one unreadable row): the source still yields what it knows of the
     item (without content) and appends the reason here; the engine counts each as a failed
-    entity, keeps the reason on the job and goes on.
+    entity (not also as inserted or updated), writes nothing of the item, keeps its stored
+    version (a full run does not delete it as unseen), keeps the reason on the job and goes on.
     """
 
     name: ClassVar[str]

@@ -27,7 +27,9 @@ over with a full run; changing ``include``/``exclude`` needs no special case, be
 stop matching are missing from the walk (deleted) and files that start matching are new.
 
 A file that cannot be read or parsed is still yielded (name and metadata, no text) and its
-reason recorded in ``entity_failures``; it is read again once its mtime or size changes.
+reason recorded in ``entity_failures``: the engine counts it once, as failed, stores nothing of
+it and keeps the version it stored before, if any. It is read again once its mtime or size
+changes.
 A folder that cannot be listed is recorded the same way and counts as empty.
 """
 

@@ -120,8 +120,9 @@ class StubSource(BaseSource):
             if entity is None:
                 continue
             if entity.fields["poison"]:
+                # Yielded all the same, as a source does with an item it cannot read: the
+                # engine counts it failed and keeps the version it stored before, if any.
                 self.entity_failures.append((entity.entity_id, "poisoned by fail_entity_every"))
-                continue
             yield entity
 
     def entity_at(self, index: int, seed: int) -> SourceEntity | None:

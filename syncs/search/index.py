@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from connections.models import Collection, SourceConnection
-from syncs import indexing
+from syncs import bulk, indexing
+from syncs.indexing import WrittenEntity
 from syncs.models import Entity, SearchChunk
 from syncs.search.chunking import split_text
 from syncs.search.embedders import get_embedder
@@ -19,10 +20,21 @@ from syncs.search.embedders import get_embedder
 REINDEX_BATCH = 500
 
 
+CHUNK_COLUMNS = ("entity_id", "collection_id", "chunk_index", "name", "text", "embedding")
+
+
 @indexing.on_entities_written
-def index_written(source_connection: SourceConnection, keys: list[tuple[str, str]]) -> None:
-    """Re-chunk the entities (entity_type, entity_id) of a connection that were written."""
-    index_entities(_entities_by_key(source_connection, keys))
+def index_written(
+    source_connection: SourceConnection,
+    keys: list[tuple[str, str]],
+    written: list[WrittenEntity] | None = None,
+) -> None:
+    """Re-chunk the entities of a connection that were written (as the engine wrote them)."""
+    if written is None:
+        index_entities(_entities_by_key(source_connection, keys))
+        return
+    remove_entities([entity.pk for entity in written if not entity.is_new])
+    write_chunks(written)
 
 
 @indexing.on_entities_deleting
@@ -36,19 +48,21 @@ def index_entities(entities: list[Entity]) -> int:
     if not entities:
         return 0
     remove_entities([entity.pk for entity in entities])
+    return write_chunks(
+        [WrittenEntity(e.pk, e.collection_id, e.name, e.text, False) for e in entities]
+    )
+
+
+def write_chunks(entities: list[WrittenEntity]) -> int:
+    """Chunk, embed and insert, in one bulk write; the entities have no chunks left."""
+    as_uuid = bulk.uuid_adapter()
     chunks = [
-        SearchChunk(
-            entity_id=entity.pk,
-            collection_id=entity.collection_id,
-            chunk_index=index,
-            name=entity.name,
-            text=text,
-        )
+        [entity.pk, as_uuid(entity.collection_id), index, entity.name, text, None]
         for entity in entities
         for index, text in enumerate(split_text(entity.text))
     ]
     _embed(chunks)
-    SearchChunk.objects.bulk_create(chunks, batch_size=500)
+    bulk.insert(SearchChunk._meta.db_table, CHUNK_COLUMNS, chunks)
     return len(chunks)
 
 
@@ -90,15 +104,16 @@ def _entities_by_key(
     )
 
 
-def _embed(chunks: list[SearchChunk]) -> None:
+def _embed(chunks: list[list]) -> None:
+    """Fill each chunk row's embedding, when an embedder is configured."""
     embedder = get_embedder()
     if embedder is None or not chunks:
         return
-    vectors = embedder.embed_documents([_embedding_text(chunk) for chunk in chunks])
-    for chunk, vector in zip(chunks, vectors, strict=True):
-        chunk.embedding = vector.astype("<f4").tobytes()
+    vectors = embedder.embed_documents([_embedding_text(row[3], row[4]) for row in chunks])
+    for row, vector in zip(chunks, vectors, strict=True):
+        row[5] = vector.astype("<f4").tobytes()
 
 
-def _embedding_text(chunk: SearchChunk) -> str:
+def _embedding_text(name: str, text: str) -> str:
     # The name gives a body chunk its context, as it does in the keyword index.
-    return f"{chunk.name}\n\n{chunk.text}" if chunk.name else chunk.text
+    return f"{name}\n\n{text}" if name else text

@@ -192,6 +192,21 @@ def test_entity_that_fails_is_not_deleted_as_unseen(org_a, scripted):
     assert entity_ids(source_connection) == {"doc-0", "doc-1", "doc-2"}
 
 
+def test_item_the_source_could_not_read_counts_only_as_failed(org_a):
+    job = run(stub_connection(org_a, fail_entity_every=5))
+    assert counters(job) == {"inserted": 8, "failed": 2}
+    assert not Entity.objects.filter(entity_id__in=["stub-4", "stub-9"]).exists()
+
+
+def test_item_the_source_could_not_read_keeps_its_stored_version(org_a):
+    source_connection = stub_connection(org_a)
+    run(source_connection)
+    stored = Entity.objects.get(entity_id="stub-4")
+    job = run(reconfigure(source_connection, fail_entity_every=5, revision=1, change_fraction=1))
+    assert counters(job) == {"updated": 8, "failed": 2}
+    assert Entity.objects.get(entity_id="stub-4").content_hash == stored.content_hash
+
+
 def test_nul_characters_are_dropped_from_stored_text(org_a, scripted):
     scripted.script = [doc(0, text="before\x00after")]
     run(scripted_connection(org_a))

@@ -38,7 +38,7 @@ def database_url() -> str:
     return f"postgres://{user}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def worker_env() -> dict[str, str]:
+def worker_env(**extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -48,17 +48,18 @@ def worker_env() -> dict[str, str]:
         "WEFT_WORKERS": "1",
         "WEFT_SYNC_BATCH_SIZE": "5",
         "LOG_LEVEL": "INFO",
+        **extra,
     }
 
 
 @contextmanager
-def qcluster(log: Path) -> Iterator[subprocess.Popen]:
+def qcluster(log: Path, **env: str) -> Iterator[subprocess.Popen]:
     """A worker cluster in its own process group, so that it can be killed as a whole."""
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
             cwd=ROOT,
-            env=worker_env(),
+            env=worker_env(**env),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
