@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from connections.models import (
     ApiKey,
+    AuthProviderConnection,
     Collection,
     Credential,
     Membership,
@@ -140,6 +141,36 @@ class CredentialAdmin(ReadOnlyAdmin):
     fields = ["id", "organization", "short_name", "auth_method", "created_at", "modified_at"]
 
 
+@admin.register(AuthProviderConnection)
+class AuthProviderConnectionAdmin(ReadOnlyAdmin):
+    """Accounts with Composio or Pipedream; their API credentials are never shown."""
+
+    list_display = ["name", "readable_id", "short_name", "organization", "in_use", "created_at"]
+    list_filter = ["short_name", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "readable_id", "organization__slug"]
+    fields = [
+        "id",
+        "organization",
+        "short_name",
+        "name",
+        "readable_id",
+        "description",
+        "credential",
+        "created_by_email",
+        "modified_by_email",
+        "created_at",
+        "modified_at",
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(_in_use=Count("source_connections"))
+
+    @admin.display(description="Source connections", ordering="_in_use")
+    def in_use(self, obj: AuthProviderConnection) -> int:
+        return obj._in_use
+
+
 @admin.register(SourceConnection)
 class SourceConnectionAdmin(ReadOnlyAdmin):
     """Connections with their derived status; run, pause and resume them from their sync."""
@@ -167,6 +198,8 @@ class SourceConnectionAdmin(ReadOnlyAdmin):
         "config",
         "auth_method",
         "credential",
+        "auth_provider_connection",
+        "provider_config",
         "is_authenticated",
         "authenticated_at",
         "status",

@@ -108,6 +108,8 @@ def source_auth_methods(source_cls: type[BaseSource]) -> list[str]:
 
 def source_as_dict(source_cls: type[BaseSource]) -> dict[str, Any]:
     """A source class's metadata in the shape of Airweave's ``Source``."""
+    from connections.auth_providers.registry import supported_auth_providers
+
     class_name = source_cls.__name__
     return {
         "name": source_cls.name,
@@ -134,5 +136,5 @@ def source_as_dict(source_cls: type[BaseSource]) -> dict[str, Any]:
             else None
         ),
         "config_fields": {"fields": [f.to_api() for f in source_cls.config_fields]},
-        "supported_auth_providers": [],
+        "supported_auth_providers": supported_auth_providers(source_cls),
     }

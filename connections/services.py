@@ -262,6 +262,12 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
     if not source_cls.needs_credentials() and method == AuthMethod.OAUTH_BROWSER:
         method = AuthMethod.DIRECT
     _check_method_supported(source_cls, method)
+    if method == AuthMethod.AUTH_PROVIDER:
+        from connections.auth_providers.services import source_connection_create_with_provider
+
+        return source_connection_create_with_provider(
+            organization=organization, collection=collection, source_cls=source_cls, data=data
+        )
     if method in (AuthMethod.OAUTH_BROWSER, AuthMethod.OAUTH_BYOC):
         from connections.oauth.services import oauth_connection_create
 
@@ -342,8 +348,16 @@ def source_connection_update(*, source_connection: SourceConnection, data: dict[
     if "config" in data:
         source_connection.config = clean_source_config(source_cls, data["config"])
         fields.append("config")
-    new_credentials = None
-    if data.get("authentication") is not None:
+    new_credentials = new_account = None
+    if data.get("authentication") is not None and (
+        source_connection.auth_method == AuthMethod.AUTH_PROVIDER
+    ):
+        from connections.auth_providers.services import check_new_provider_account
+
+        new_account = check_new_provider_account(
+            source_connection=source_connection, authentication=data["authentication"]
+        )
+    elif data.get("authentication") is not None:
         if source_connection.auth_method != AuthMethod.DIRECT:
             raise InvalidRequest("Credentials can only be updated for direct authentication")
         new_credentials = _credentials_for(source_cls, AuthMethod.DIRECT, data["authentication"])
@@ -363,10 +377,14 @@ def source_connection_update(*, source_connection: SourceConnection, data: dict[
         if schedule is not None and "cron" in schedule:
             sync_set_schedule(sync=sync, cron=cron)
         # Empty credentials (a source that needs none) are nothing to store.
+        if new_account is not None:
+            from connections.auth_providers.services import store_provider_account
+
+            store_provider_account(source_connection=source_connection, account=new_account)
         if new_credentials:
             _store_direct_credentials(source_connection, new_credentials)
-            if needs_reauth and sync.paused:
-                sync_resume(sync=sync)
+        if (new_credentials or new_account is not None) and needs_reauth and sync.paused:
+            sync_resume(sync=sync)
     return SourceConnection.objects.with_sync().get(pk=source_connection.pk)
 
 

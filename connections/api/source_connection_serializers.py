@@ -110,9 +110,11 @@ class SourceConnectionUpdateSerializer(serializers.Serializer):
     authentication = AuthenticationField(required=False, allow_null=True)
 
     def validate_authentication(self, value):
-        if value is not None and "credentials" not in value:
+        # An auth-provider connection re-authenticates with a new account at its provider.
+        if value is not None and "credentials" not in value and "provider_config" not in value:
             raise serializers.ValidationError(
-                'Only direct credentials can be updated: {"credentials": {...}}.'
+                'Give new direct credentials {"credentials": {...}} or, for an auth-provider '
+                'connection, a new account {"provider_config": {...}}.'
             )
         return value
 
@@ -221,6 +223,35 @@ def _oauth_start(sc: SourceConnection, field: serializers.DateTimeField) -> dict
     }
 
 
+def _auth_provider(sc: SourceConnection) -> dict[str, Any]:
+    provider = sc.auth_provider_connection if sc.auth_provider_connection_id else None
+    return {
+        "provider_readable_id": provider and provider.readable_id,
+        "provider_id": provider and str(provider.id),
+    }
+
+
+def _provider_reauth(sc: SourceConnection, failed_job: SyncJob | None) -> dict[str, Any]:
+    """Where to fix it, when an auth provider refused the connection's credentials."""
+    from connections.auth_providers.services import provider_settings_url
+
+    if failed_job is None or failed_job.error_category not in AUTH_PROVIDER_CATEGORIES:
+        return {"provider_settings_url": None, "provider_short_name": None}
+    provider = sc.auth_provider_connection
+    return {
+        "provider_settings_url": provider_settings_url(sc),
+        "provider_short_name": provider and provider.short_name,
+    }
+
+
+AUTH_PROVIDER_CATEGORIES = frozenset(
+    {
+        SyncJob.ErrorCategory.AUTH_PROVIDER_ACCOUNT_GONE,
+        SyncJob.ErrorCategory.AUTH_PROVIDER_CREDENTIALS_INVALID,
+    }
+)
+
+
 class SourceConnectionSerializer(serializers.Serializer):
     """Airweave's ``SourceConnection`` (detail)."""
 
@@ -251,8 +282,7 @@ class SourceConnectionSerializer(serializers.Serializer):
                 and sc.credential.expires_at
                 and field.to_representation(sc.credential.expires_at),
                 **_oauth_start(sc, field),
-                "provider_readable_id": None,
-                "provider_id": None,
+                **_auth_provider(sc),
             },
             "config": sc.config,
             "schedule": sync
@@ -272,8 +302,7 @@ class SourceConnectionSerializer(serializers.Serializer):
             "entities": entity_summary(sc),
             "error_category": last_job.error_category if needs_reauth else None,
             "error_message": ERROR_MESSAGES.get(last_job.error_category) if needs_reauth else None,
-            "provider_settings_url": None,
-            "provider_short_name": None,
+            **_provider_reauth(sc, last_job if needs_reauth else None),
             "federated_search": False,
         }
 

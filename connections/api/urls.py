@@ -1,5 +1,6 @@
 from django.urls import include, re_path
 
+from connections.api import auth_providers as ap_views
 from connections.api import source_connections as sc_views
 from connections.api import views
 
@@ -40,6 +41,21 @@ urlpatterns = [
     re_path(
         SC + r"/jobs/(?P<job_id>[^/]+)/cancel/?$",
         sc_views.SourceConnectionJobCancelView.as_view(),
+    ),
+    re_path(r"^auth-providers/list/?$", ap_views.AuthProviderListView.as_view()),
+    re_path(
+        r"^auth-providers/detail/(?P<short_name>[^/]+)/?$",
+        ap_views.AuthProviderDetailView.as_view(),
+    ),
+    re_path(r"^auth-providers/?$", ap_views.AuthProviderConnectionCreateView.as_view()),
+    re_path(r"^auth-providers/connections/?$", ap_views.AuthProviderConnectionListView.as_view()),
+    re_path(
+        r"^auth-providers/connections/(?P<readable_id>[^/]+)/?$",
+        ap_views.AuthProviderConnectionDetailView.as_view(),
+    ),
+    re_path(
+        r"^auth-providers/(?P<readable_id>[^/]+)/?$",
+        ap_views.AuthProviderConnectionChangeView.as_view(),
     ),
     # Search (syncs app).
     re_path(r"", include("syncs.api.urls")),

@@ -272,6 +272,8 @@ class HttpClient:
             body = response.json()
         except ValueError:
             body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            body = body["error"]  # {"error": {"message": ...}} (Composio and others)
         if isinstance(body, dict):
             for key in ("message", "error_description", "error"):
                 if isinstance(body.get(key), str):

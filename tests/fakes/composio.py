@@ -1,0 +1,135 @@
+"""A local fake of Composio's v3 REST API, written from Composio's public API reference.
+
+It serves what the ``composio`` auth provider calls: ``GET /api/v3/connected_accounts``
+(list, paginated by ``limit``) and ``GET /api/v3/connected_accounts/{nanoid}``, both
+authenticated by the ``x-api-key`` header. A bad key is 401, an unknown account 404, both
+with Composio's error body ``{"error": {"message", "code", "slug", "status"}}``. Accounts carry
+``toolkit.slug``, ``auth_config.id``, ``status`` and ``state.val`` (the credentials). Tests can
+inject failures and read the request log.
+
+Start it with the ``composio_server`` fixture, which also points Weft at it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+VALID_API_KEY = "comp_fake_valid_api_key_0123456789"
+ACCOUNTS_PATH = "/api/v3/connected_accounts"
+
+
+@dataclass
+class FakeComposio:
+    api_keys: set[str] = field(default_factory=lambda: {VALID_API_KEY})
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
+    injected: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    base_url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_account(
+        self,
+        account_id: str,
+        *,
+        toolkit: str = "github",
+        auth_config_id: str = "ac_github",
+        credentials: dict[str, Any] | None = None,
+        status: str = "ACTIVE",
+    ) -> dict[str, Any]:
+        self.accounts[account_id] = {
+            "id": account_id,
+            "toolkit": {"slug": toolkit},
+            "auth_config": {
+                "id": auth_config_id,
+                "auth_scheme": "OAUTH2",
+                "is_composio_managed": False,
+                "is_disabled": False,
+            },
+            "status": status,
+            "status_reason": None,
+            "is_disabled": False,
+            "created_at": "2026-11-01T00:00:00Z",
+            "updated_at": "2026-11-01T00:00:00Z",
+            "state": {"authScheme": "OAUTH2", "val": {"status": status, **(credentials or {})}},
+        }
+        return self.accounts[account_id]
+
+    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        self.injected.extend([(status, headers or {})] * times)
+
+    def account_reads(self, account_id: str) -> int:
+        return self.requests.count(("GET", f"{ACCOUNTS_PATH}/{account_id}"))
+
+
+def _error(status: int, message: str, slug: str) -> dict[str, Any]:
+    return {"error": {"message": message, "code": status, "slug": slug, "status": status}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeComposio
+
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        path, query = unquote(url.path), parse_qs(url.query)
+        with self.fake.lock:
+            self.fake.requests.append(("GET", path))
+            injected = self.fake.injected.pop(0) if self.fake.injected else None
+        if injected:
+            status, headers = injected
+            self._send(status, _error(status, "Injected failure", "Injected"), headers)
+            return
+        if self.headers.get("x-api-key") not in self.fake.api_keys:
+            self._send(401, _error(401, "Invalid API key", "Auth_InvalidApiKey"))
+            return
+        if path == ACCOUNTS_PATH:
+            limit = int(query.get("limit", ["20"])[0])
+            items = list(self.fake.accounts.values())
+            self._send(200, {"items": items[:limit], "next_cursor": None, "total_pages": 1})
+            return
+        if path.startswith(ACCOUNTS_PATH + "/"):
+            account = self.fake.accounts.get(path.removeprefix(ACCOUNTS_PATH + "/"))
+            if account is None:
+                message = "Connected account not found"
+                self._send(404, _error(404, message, "ConnectedAccount_NotFound"))
+                return
+            self._send(200, account)
+            return
+        self._send(404, _error(404, "Not found", "NotFound"))
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture
+def composio_server(settings):
+    """A running fake Composio that Weft's ``composio`` provider talks to."""
+    fake = FakeComposio()
+    handler = type("Handler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.WEFT_COMPOSIO_API_URL = fake.base_url
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
