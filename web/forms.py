@@ -25,9 +25,12 @@ SCHEDULE_CHOICES = [
 ]
 # Methods a person can complete in a form on this server (OAuth in the browser is not yet).
 FORM_AUTH_METHODS = {
+    AuthMethod.OAUTH_BROWSER: "Connect with {provider} (opens {provider}, then comes back)",
     AuthMethod.DIRECT: "Credentials",
     AuthMethod.OAUTH_TOKEN: "Access token",
+    AuthMethod.OAUTH_BYOC: "Connect with your own {provider} OAuth app",
 }
+OAUTH_FLOW_METHODS = (AuthMethod.OAUTH_BROWSER, AuthMethod.OAUTH_BYOC)
 
 
 def add_service_errors(
@@ -133,10 +136,16 @@ def _field_for(spec: SourceField) -> forms.Field:
 
 
 def auth_method_choices(source_cls: type[BaseSource]) -> list[tuple[str, str]]:
+    """The methods this server can use for the source (OAuth only with a provider app)."""
+    from connections.oauth.providers import available_auth_methods, provider_for
+
+    provider = provider_for(source_cls)
+    label = provider.label if provider is not None else source_cls.name
+    available = available_auth_methods(source_cls)
     return [
-        (method, label)
-        for method, label in FORM_AUTH_METHODS.items()
-        if method in source_cls.auth_methods
+        (method, text.format(provider=label))
+        for method, text in FORM_AUTH_METHODS.items()
+        if method in available
     ]
 
 
@@ -160,6 +169,7 @@ class SourceConnectionForm(ScheduleFields):
         self.source_cls = source_cls
         self.fields["name"].help_text = f"Default: “{source_cls.name} Connection”."
         methods = auth_method_choices(source_cls) if source_cls.needs_credentials() else []
+        self.methods = methods
         if len(methods) > 1:
             self.fields["auth_method"] = forms.ChoiceField(
                 choices=methods,
@@ -169,6 +179,17 @@ class SourceConnectionForm(ScheduleFields):
             )
         for spec in source_cls.auth_fields:
             self.fields[f"auth_{spec.name}"] = _field_for(spec)
+        if AuthMethod.OAUTH_BYOC in dict(methods):
+            self.fields["client_id"] = forms.CharField(
+                required=False, label="OAuth client id", help_text="Of your own OAuth app."
+            )
+            self.fields["client_secret"] = forms.CharField(
+                required=False,
+                strip=False,
+                label="OAuth client secret",
+                help_text="Stored encrypted and used for every token refresh.",
+                widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+            )
         if AuthMethod.OAUTH_TOKEN in dict(methods):
             self.fields["access_token"] = forms.CharField(
                 required=False,
@@ -177,13 +198,22 @@ class SourceConnectionForm(ScheduleFields):
                 help_text="An OAuth access token you already hold.",
                 widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
             )
+        for spec in source_cls.config_fields:
+            self.fields[f"config_{spec.name}"] = _field_for(spec)
+        if len(methods) > 1 or (methods and methods[0][0] != AuthMethod.DIRECT):
             # Which credential fields are needed depends on the method chosen.
             for spec in source_cls.auth_fields:
                 self.fields[f"auth_{spec.name}"].required = False
-        for spec in source_cls.config_fields:
-            self.fields[f"config_{spec.name}"] = _field_for(spec)
         self.order_fields(
-            ["name", "auth_method", *self._auth_names(), "access_token", *self._config_names()]
+            [
+                "name",
+                "auth_method",
+                *self._auth_names(),
+                "access_token",
+                "client_id",
+                "client_secret",
+                *self._config_names(),
+            ]
         )
 
     def _auth_names(self) -> list[str]:
@@ -198,6 +228,20 @@ class SourceConnectionForm(ScheduleFields):
     def access_token_field(self) -> forms.BoundField | None:
         return self["access_token"] if "access_token" in self.fields else None
 
+    def oauth_client_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("client_id", "client_secret") if name in self.fields]
+
+    def offers_oauth(self) -> bool:
+        return any(method in OAUTH_FLOW_METHODS for method, _ in self.methods)
+
+    def chosen_auth_method(self) -> str:
+        only = self.methods[0][0] if len(self.methods) == 1 else AuthMethod.DIRECT
+        return self.cleaned_data.get("auth_method") or only
+
+    def is_oauth_flow(self) -> bool:
+        """The browser goes to the provider next (no sync until it comes back)."""
+        return self.chosen_auth_method() in OAUTH_FLOW_METHODS
+
     def config_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self._config_names()]
 
@@ -210,14 +254,24 @@ class SourceConnectionForm(ScheduleFields):
         return values
 
     def authentication(self) -> dict[str, Any] | None:
-        method = self.cleaned_data.get("auth_method", AuthMethod.DIRECT)
+        method = self.chosen_auth_method()
         if method == AuthMethod.OAUTH_TOKEN:
             return {"access_token": self.cleaned_data.get("access_token", "")}
+        if method == AuthMethod.OAUTH_BROWSER:
+            return {}
+        if method == AuthMethod.OAUTH_BYOC:
+            return {
+                "client_id": self.cleaned_data.get("client_id", ""),
+                "client_secret": self.cleaned_data.get("client_secret", ""),
+            }
         credentials = self._values("auth_", self.source_cls.auth_fields)
         return {"credentials": credentials} if self.source_cls.needs_credentials() else None
 
-    def service_data(self, readable_collection_id: str) -> dict[str, Any]:
-        """The ``data`` of ``source_connection_create``."""
+    def service_data(
+        self, readable_collection_id: str, redirect_url: str | None = None
+    ) -> dict[str, Any]:
+        """The ``data`` of ``source_connection_create``; an OAuth flow returns to
+        ``redirect_url`` and syncs once authorized."""
         data = {
             "short_name": self.source_cls.short_name,
             "readable_collection_id": readable_collection_id,
@@ -225,6 +279,9 @@ class SourceConnectionForm(ScheduleFields):
             "schedule": {"cron": self.chosen_cron()},
             "sync_immediately": self.cleaned_data["sync_immediately"],
         }
+        if self.is_oauth_flow():
+            data["sync_immediately"] = False
+            data["redirect_url"] = redirect_url
         if self.cleaned_data.get("name"):
             data["name"] = self.cleaned_data["name"]
         authentication = self.authentication()
@@ -241,6 +298,8 @@ class SourceConnectionForm(ScheduleFields):
             return f"auth_{path[2]}"
         if path == ("authentication", "access_token"):
             return "access_token"
+        if path[:1] == ("authentication",) and path[1:2] in (("client_id",), ("client_secret",)):
+            return path[1]
         if path[:1] == ("schedule",):
             return "cron"
         return str(path[0]) if path else None

@@ -38,6 +38,7 @@ urlpatterns = [
         views.source_connection_create,
         name="source_connection_create",
     ),
+    path("connections/oauth-return/", views.oauth_return, name="oauth_return"),
     path("connections/<uuid:pk>/", views.source_connection_detail, name="source_connection"),
     path(
         "connections/<uuid:pk>/progress/",

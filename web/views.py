@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from connections import services
 from connections.exceptions import Conflict, FieldInvalid, WeftError
 from connections.models import ApiKey, Collection, SourceConnection
+from connections.oauth.services import oauth_reinitiate, oauth_verify
 from connections.sources.registry import get_source
 from syncs import schedules
 from syncs import services as sync_services
@@ -26,6 +27,7 @@ from syncs.models import Entity, SyncJob
 from web import selectors
 from web.charts import job_chart
 from web.forms import (
+    OAUTH_FLOW_METHODS,
     ApiKeyForm,
     CollectionForm,
     CollectionRenameForm,
@@ -36,6 +38,7 @@ from web.forms import (
     SourceConnectionForm,
     add_service_errors,
 )
+from web.oauth import last_started, remember_claim, take_claim
 from web.search import SearchCriteria, collection_search
 from web.tenancy import organization_required, switch_organization
 
@@ -236,10 +239,11 @@ def source_connection_create(request: HttpRequest, readable_id: str, short_name:
     if request.method == "POST":
         status = 422
         if form.is_valid():
+            return_url = request.build_absolute_uri(reverse("web:oauth_return"))
             try:
                 source_connection = services.source_connection_create(
                     organization=request.organization,
-                    data=form.service_data(collection.readable_id),
+                    data=form.service_data(collection.readable_id, return_url),
                 )
             except FieldInvalid as error:
                 add_service_errors(form, error, SourceConnectionForm.field_for_path)
@@ -247,10 +251,49 @@ def source_connection_create(request: HttpRequest, readable_id: str, short_name:
                 form.add_error(None, error.detail)
                 status = error.status_code
             else:
+                if form.is_oauth_flow():
+                    return _go_authorize(request, source_connection)
                 messages.success(request, f"Connected {source_connection.name}.")
                 return redirect("web:source_connection", pk=source_connection.pk)
     context = {"collection": collection, "source": source_cls, "form": form}
     return render(request, "web/source_form.html", context, status=status)
+
+
+# --- OAuth in the browser --------------------------------------------------------------------
+
+
+def _go_authorize(request: HttpRequest, source_connection: SourceConnection) -> HttpResponse:
+    """Off to the provider; the claim token waits (encrypted) in this person's session."""
+    start = source_connection.oauth_start
+    remember_claim(request, source_connection.pk, start.claim_token)
+    return redirect(start.auth_url)
+
+
+@require_GET
+@organization_required
+def oauth_return(request: HttpRequest) -> HttpResponse:
+    """Where the provider's callback sends the browser: claim the flow, show the connection."""
+    if request.GET.get("status") != "success":
+        error = (request.GET.get("error") or "the authorization did not complete").replace("_", " ")
+        messages.error(request, f"Connecting failed: {error}. You can try again from here.")
+        started = last_started(request)
+        found = SourceConnection.objects.for_org(request.organization).filter(pk=started).first()
+        if found is None:
+            return redirect("web:dashboard")
+        return redirect("web:source_connection", pk=found.pk)
+    try:
+        pk = uuid.UUID(request.GET.get("source_connection_id", ""))
+    except ValueError:
+        raise Http404("Source connection not found") from None
+    source_connection = _get_source_connection(request, pk)
+    claim_token = take_claim(request, source_connection.pk)
+    try:
+        oauth_verify(source_connection=source_connection, claim_token=claim_token or "")
+    except WeftError as error:
+        messages.error(request, f"Could not finish connecting: {error.detail}")
+    else:
+        messages.success(request, f"Connected {source_connection.name}; the first sync started.")
+    return redirect("web:source_connection", pk=source_connection.pk)
 
 
 # --- Connection page and its actions ---------------------------------------------------------
@@ -423,6 +466,8 @@ def source_connection_delete(request: HttpRequest, pk: uuid.UUID) -> HttpRespons
 def source_connection_reauthenticate(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     source_connection = _get_source_connection(request, pk)
     source_cls = source_connection.source_class
+    if source_connection.auth_method in OAUTH_FLOW_METHODS:
+        return _reauthorize(request, source_connection)
     if source_cls is None or not source_cls.auth_fields:
         raise Http404("This connection has no credentials to update")
     form = ReauthenticateForm(request.POST or None, source_cls=source_cls)
@@ -444,6 +489,22 @@ def source_connection_reauthenticate(request: HttpRequest, pk: uuid.UUID) -> Htt
                 return redirect("web:source_connection", pk=source_connection.pk)
     context = {"source_connection": source_connection, "source": source_cls, "form": form}
     return render(request, "web/connection_reauth.html", context, status=status)
+
+
+def _reauthorize(request: HttpRequest, source_connection: SourceConnection) -> HttpResponse:
+    """An OAuth connection re-authenticates at the provider (a POST starts a fresh flow)."""
+    if request.method == "POST":
+        return_url = request.build_absolute_uri(reverse("web:oauth_return"))
+        try:
+            source_connection = oauth_reinitiate(
+                source_connection=source_connection, redirect_url=return_url
+            )
+        except WeftError as error:
+            messages.error(request, error.detail)
+            return redirect("web:source_connection", pk=source_connection.pk)
+        return _go_authorize(request, source_connection)
+    context = {"source_connection": source_connection, "source": source_connection.source_class}
+    return render(request, "web/connection_reauthorize.html", context)
 
 
 # --- API keys --------------------------------------------------------------------------------
