@@ -1,13 +1,17 @@
 """Search latency: instant keyword search through the full HTTP path, beside the raw SQL floor.
 
     python bench/search_latency.py [--entities 100000] [--large] [--db sqlite|postgresql|both]
+                                   [--reuse]
 
-For each database, in a throwaway database: a stub connection syncs ``--entities`` entities
+For each database, in a fresh database: a stub connection syncs ``--entities`` entities
 (about 150 words each, drawn from a 20,000-word vocabulary with Zipf's law, as real text
 is) through the sync engine, which builds the search index. Then a real server process
 (gunicorn, one worker, on 127.0.0.1) answers 200 queries of 1-5 words drawn from the corpus,
 one at a time with keep-alive, and the same full-text SQL the API runs is timed on the same
 database from this process (the floor). ``--large`` is 1,000,000 entities on PostgreSQL.
+
+The prepared database is kept (SQLite and the data folder under the temp dir, PostgreSQL as
+``weft_bench_search_<entities>``); ``--reuse`` measures again on it without syncing again.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,7 +33,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
-PG_BENCH_DB = "weft_bench_search"
 QUERIES = 200
 WARMUP = 20
 LIMIT = 10
@@ -213,22 +217,43 @@ def _run_phase(env: dict, *args: str) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def _database_env(db: str, workdir: Path) -> dict:
+def _database_env(db: str, workdir: Path, entities: int) -> dict:
     env = {**os.environ, "WEFT_DATA_DIR": str(workdir), "LOG_LEVEL": "WARNING"}
     env["WEFT_RATE_LIMIT_PER_MINUTE"] = "10000000"  # counted on every request, never refused
     env["WEFT_EMBEDDER"] = "none"
     if db == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return env
+    else:
+        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/weft_bench_search_{entities}"
+    return env
+
+
+def _fresh_database(db: str, workdir: Path, entities: int) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    if db == "sqlite":
+        return
     import psycopg
 
+    name = f"weft_bench_search_{entities}"
     with psycopg.connect(
         PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
     ) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-        c.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
-    return env
+        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {name}")
+
+
+def _prepared(db: str, entities: int, reuse: bool) -> tuple[dict, dict]:
+    """The environment of the bench database and what preparing it returned."""
+    workdir = Path(tempfile.gettempdir()) / f"weft-bench-search-{db}-{entities}"
+    env = _database_env(db, workdir, entities)
+    saved = workdir / "prepared.json"
+    if reuse and saved.exists():
+        return env, json.loads(saved.read_text())
+    _fresh_database(db, workdir, entities)
+    prepared = _run_phase(env, "prepare", str(entities))
+    saved.write_text(json.dumps(prepared))
+    return env, prepared
 
 
 def _free_port() -> int:
@@ -259,18 +284,16 @@ def _ms(values: list[float], quantile: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(quantile * len(ordered)))] * 1000, 1)
 
 
-def bench_database(db: str, entities: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="weft-bench-search-") as tmp:
-        env = _database_env(db, Path(tmp))
-        prepared = _run_phase(env, "prepare", str(entities))
-        raw = _run_phase(env, "raw", prepared["readable_id"], str(entities))
-        port = _free_port()
-        server = _serve(env, port)
-        try:
-            api = phase_api(prepared["readable_id"], prepared["api_key"], port, entities)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+def bench_database(db: str, entities: int, reuse: bool = False) -> dict:
+    env, prepared = _prepared(db, entities, reuse)
+    raw = _run_phase(env, "raw", prepared["readable_id"], str(entities))
+    port = _free_port()
+    server = _serve(env, port)
+    try:
+        api = phase_api(prepared["readable_id"], prepared["api_key"], port, entities)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
     row = {
         "database": db,
         "entities": entities,
@@ -309,6 +332,9 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--large", action="store_true", help="1,000,000 entities, PostgreSQL")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure on the database the last run prepared"
+    )
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -323,7 +349,7 @@ def main() -> None:
     databases = ["postgresql"] if args.large else ["sqlite", "postgresql"]
     if args.db != "both":
         databases = [args.db]
-    rows = [bench_database(db, entities) for db in databases]
+    rows = [bench_database(db, entities, args.reuse) for db in databases]
     out = ROOT / "bench" / "results" / f"search_latency_{entities}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2) + "\n")

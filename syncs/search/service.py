@@ -16,6 +16,7 @@ from syncs.models import SearchChunk, SyncJob
 from syncs.search.backends import KeywordBackend, keyword_backend
 from syncs.search.embedders import get_embedder
 from syncs.search.filters import FilterGroups, compile_filters
+from syncs.search.loading import load_chunks
 from syncs.search.query import parse_query
 
 HYBRID, SEMANTIC, KEYWORD = "hybrid", "semantic", "keyword"
@@ -149,13 +150,6 @@ def count_chunks(*, collection: Collection, filters: list[FilterGroups]) -> int:
 
 def load_hits(ranked: list[tuple[int, float]]) -> list[SearchHit]:
     """The chunks of a ranking with what a result shows, in one query."""
-    if not ranked:
-        return []
-    chunks = (
-        SearchChunk.objects.filter(pk__in=[chunk_id for chunk_id, _ in ranked])
-        .select_related("entity__source_connection__sync__last_job")
-        .defer("embedding", "entity__text", "entity__content_hash")
-        .in_bulk()
-    )
+    chunks = load_chunks([chunk_id for chunk_id, _ in ranked])
     # A chunk deleted between ranking and loading simply drops out.
     return [SearchHit(chunks[cid], score) for cid, score in ranked if cid in chunks]

@@ -1,0 +1,137 @@
+"""Load the chunks of a ranking with what a result shows, in one lean query.
+
+Every search ends here, so it skips the ORM's query compiler: one hand-written join selects
+only the columns a result shows, and Django's own converters turn them into model instances
+(``Model.from_db``), the chunk's entity, connection, sync and last job cached on them as
+``select_related`` would. Columns not selected are deferred, so reading one still works.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.expressions import Col
+
+from connections.models import SourceConnection
+from syncs.models import Entity, SearchChunk, Sync, SyncJob
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model's share of the loading query's columns."""
+
+    model: type[Model]
+    alias: str
+    attnames: tuple[str, ...]  # in the model's concrete field order, as from_db wants them
+    columns: tuple[Col, ...]
+    converters: tuple[tuple[Callable, ...], ...]
+
+    @property
+    def width(self) -> int:
+        return len(self.attnames)
+
+    def instance(self, values: Sequence[Any]) -> Model | None:
+        if values[self.attnames.index(self.model._meta.pk.attname)] is None:
+            return None  # nothing joined: no sync, or no job yet
+        converted = [
+            _convert(value, column, converters)
+            for value, column, converters in zip(values, self.columns, self.converters, strict=True)
+        ]
+        return self.model.from_db(connection.alias, self.attnames, converted)
+
+
+def _convert(value: Any, column: Col, converters: tuple[Callable, ...]) -> Any:
+    for converter in converters:
+        value = converter(value, column, connection)
+    return value
+
+
+_SHOWN = (
+    (SearchChunk, "c", ("id", "entity_id", "chunk_index", "text")),
+    (
+        Entity,
+        "e",
+        (
+            "id",
+            "source_connection_id",
+            "entity_id",
+            "entity_type",
+            "name",
+            "breadcrumbs",
+            "fields",
+            "web_url",
+            "url",
+            "source_created_at",
+            "source_updated_at",
+            "last_sync_job_id",
+            "synced_at",
+        ),
+    ),
+    (SourceConnection, "sc", ("id", "short_name", "name")),
+    (Sync, "s", ("id", "source_connection_id", "last_job_id")),
+    (SyncJob, "j", ("id", "status")),
+)
+
+_JOINS = (
+    f"FROM {SearchChunk._meta.db_table} c "
+    f"JOIN {Entity._meta.db_table} e ON e.id = c.entity_id "
+    f"JOIN {SourceConnection._meta.db_table} sc ON sc.id = e.source_connection_id "
+    f"LEFT JOIN {Sync._meta.db_table} s ON s.source_connection_id = sc.id "
+    f"LEFT JOIN {SyncJob._meta.db_table} j ON j.id = s.last_job_id"
+)
+
+
+@functools.cache
+def _parts(vendor: str) -> tuple[_Part, ...]:
+    """The columns per model and their converters (the same the ORM would apply)."""
+    parts = []
+    for model, alias, wanted in _SHOWN:
+        fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
+        columns = tuple(field.get_col(alias) for field in fields)
+        converters = tuple(
+            tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+            for field, column in zip(fields, columns, strict=True)
+        )
+        attnames = tuple(f.attname for f in fields)
+        parts.append(_Part(model, alias, attnames, columns, converters))
+    return tuple(parts)
+
+
+def _select(parts: tuple[_Part, ...]) -> str:
+    columns = []
+    for part in parts:
+        fields = {f.attname: f for f in part.model._meta.concrete_fields}
+        columns += [f"{part.alias}.{fields[name].column}" for name in part.attnames]
+    return "SELECT " + ", ".join(columns) + " " + _JOINS
+
+
+def load_chunks(chunk_ids: Sequence[int]) -> dict[int, SearchChunk]:
+    """The chunks by id, with entity, source connection, sync and last job in their caches."""
+    if not chunk_ids:
+        return {}
+    parts = _parts(connection.vendor)
+    sql = _select(parts) + f" WHERE c.id IN ({', '.join(['%s'] * len(chunk_ids))})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(chunk_ids))
+        rows = cursor.fetchall()
+    return {chunk.pk: chunk for chunk in (_chunk(parts, row) for row in rows)}
+
+
+def _chunk(parts: tuple[_Part, ...], row: Sequence[Any]) -> SearchChunk:
+    instances, start = [], 0
+    for part in parts:
+        instances.append(part.instance(row[start : start + part.width]))
+        start += part.width
+    chunk, entity, source_connection, sync, job = instances
+    SearchChunk.entity.field.set_cached_value(chunk, entity)
+    Entity.source_connection.field.set_cached_value(entity, source_connection)
+    # Cached even when missing, so reading it later answers None without a query.
+    SourceConnection.sync.related.set_cached_value(source_connection, sync)
+    if sync is not None:
+        Sync.last_job.field.set_cached_value(sync, job)
+    return chunk
