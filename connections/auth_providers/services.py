@@ -11,6 +11,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from connections.auth_providers.base import AuthProviderError, BaseAuthProvider
@@ -181,17 +182,18 @@ def _resume_refused(connection: AuthProviderConnection) -> None:
 
 def auth_provider_connection_delete(*, connection: AuthProviderConnection) -> None:
     """Delete the connection and its credentials; refused while source connections use it."""
-    in_use = connection.source_connections.count()
-    if in_use:
-        raise Conflict(
-            f"Auth provider connection '{connection.readable_id}' is used by {in_use} source "
-            "connection(s); delete them first"
-        )
     credential = connection.credential
-    with transaction.atomic():
-        connection.delete()
-        if credential is not None:
-            credential.delete()
+    try:
+        # The foreign key (PROTECT) decides, so a source connection created meanwhile counts.
+        with transaction.atomic():
+            connection.delete()
+            if credential is not None:
+                credential.delete()
+    except ProtectedError as error:
+        raise Conflict(
+            f"Auth provider connection '{connection.readable_id}' is used by "
+            f"{len(error.protected_objects)} source connection(s); delete them first"
+        ) from None
 
 
 def provider_class(connection: AuthProviderConnection) -> type[BaseAuthProvider]:

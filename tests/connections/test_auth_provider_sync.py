@@ -132,3 +132,12 @@ def test_put_of_new_api_key_leaves_gone_accounts_needing_reauth(api, synced, com
     body = {"auth_fields": {"api_key": composio.api_keys.copy().pop()}}
     assert api.put("/api/auth-providers/composio-main", body, format="json").status_code == 200
     assert api.get(f"{URL}/{synced.id}").json()["status"] == "needs_reauth"
+
+
+def test_refusal_keeps_secrets_out_of_job_and_logs(synced, composio, caplog):
+    from tests.connections.auth_provider_cast import VALID_API_KEY
+
+    refuse_key(composio)
+    job = _run_fresh(synced)
+    assert VALID_API_KEY not in job.error and VALID_API_KEY not in caplog.text
+    assert VALID_TOKEN not in caplog.text
