@@ -123,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._authorize_page(query)
         if parts.path == "/resource":
             return self._resource()
+        if parts.path == "/landing":  # stands for the app page a redirect_url points at
+            return self._html(200, "<h1>Back in the app</h1>")
         self._json(404, {"error": "not_found"})
 
     def do_POST(self) -> None:
