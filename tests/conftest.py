@@ -61,6 +61,17 @@ def anon() -> APIClient:
 
 
 @pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started only once the test database exists.
+
+    Started earlier, it sees SQLite's ``:memory:`` name and shares the test thread's connection
+    with the server thread, which then closes it under the test (the database is a file by then):
+    "Cannot operate on a closed database" at random.
+    """
+    return live_server
+
+
+@pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """On SQLite, test in a file like `make run` does: threads and processes can share it
     (an in-memory database refuses a second writer at once instead of waiting its turn)."""
