@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 Row = Sequence[Any]
@@ -35,7 +36,18 @@ def datetime_adapter() -> Callable[[datetime | None], Any]:
     """Aware datetimes as the database stores them (SQLite: naive UTC text, as Django writes)."""
     if is_postgresql():
         return lambda value: value
-    return connection.ops.adapt_datetimefield_value
+    if connection.timezone_name != "UTC" or not settings.USE_TZ:
+        return connection.ops.adapt_datetimefield_value
+    return _sqlite_utc_text
+
+
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    # What Django's adapt_datetimefield_value gives with a UTC connection, at a third the cost.
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value)
 
 
 def json_placeholder() -> str:
@@ -96,3 +108,14 @@ def update_by_id(table: str, assignments: Sequence[str], rows: list[Row]) -> Non
     sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE id = %s"
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def refresh_statistics(tables: Sequence[str]) -> None:
+    """Have PostgreSQL re-read the tables' statistics now rather than at autovacuum's leisure.
+
+    Its planner, still believing a connection has a handful of rows right after a big first
+    sync, filtered every row of the connection per batch instead of seeking the unique index.
+    """
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")

@@ -18,8 +18,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from connections.models import AuthMethod, SourceConnection
@@ -32,7 +32,7 @@ from connections.sources.base import (
 )
 from syncs import bulk, indexing
 from syncs.indexing import WrittenEntity
-from syncs.models import Entity, Sync, SyncJob
+from syncs.models import Entity, SearchChunk, Sync, SyncJob
 
 logger = logging.getLogger("weft.syncs.engine")
 
@@ -130,6 +130,12 @@ ENTITY_COLUMNS = (
 )
 
 
+# A run that inserted this many rows refreshes the planner's statistics (see bulk.py).
+ANALYZE_AFTER_INSERTS = 10_000
+# SQLite takes at most 32,766 parameters in one statement.
+MAX_KEYS_PER_QUERY = 10_000
+
+
 class BatchWriter:
     """Writes one run's batches for one source connection."""
 
@@ -208,22 +214,35 @@ class BatchWriter:
             raise EntityError(entity.entity_id, f"cannot serialise fields: {exc}") from None
 
     def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
-        """(entity_type, entity_id) -> (pk, content_hash) of the stored rows among ``keys``."""
+        """(entity_type, entity_id) -> (pk, content_hash) of the stored rows among ``keys``.
+
+        One query per batch (of up to MAX_KEYS_PER_QUERY keys), reading only those four
+        columns: one ``UNION ALL`` branch per entity type, each an equality on (connection,
+        type) and an ``IN`` on the id, so both databases seek the unique (connection, type, id)
+        index. (An ``OR`` of the types made SQLite scan every row of the connection, per batch.)
+        """
+        keys = list(keys)
+        found: dict[tuple[str, str], tuple[int, str]] = {}
+        for start in range(0, len(keys), MAX_KEYS_PER_QUERY):
+            found.update(self._existing_query(keys[start : start + MAX_KEYS_PER_QUERY]))
+        return found
+
+    def _existing_query(self, keys: list[tuple[str, str]]) -> dict:
         by_type: dict[str, list[str]] = {}
         for entity_type, entity_id in keys:
             by_type.setdefault(entity_type, []).append(entity_id)
-        if not by_type:
-            return {}
-        # One query per batch, shaped to use the (connection, type, id) unique index.
-        match = Q()
+        select = f"SELECT entity_type, entity_id, id, content_hash FROM {Entity._meta.db_table}"
+        branches: list[str] = []
+        params: list[Any] = []
         for entity_type, ids in by_type.items():
-            match |= Q(entity_type=entity_type, entity_id__in=ids)
-        rows = (
-            Entity.objects.filter(source_connection=self.source_connection)
-            .filter(match)
-            .values_list("entity_type", "entity_id", "id", "content_hash")
-        )
-        return {(row[0], row[1]): (row[2], row[3]) for row in rows}
+            branches.append(
+                f"{select} WHERE source_connection_id = %s AND entity_type = %s"
+                f" AND entity_id IN ({', '.join(['%s'] * len(ids))})"
+            )
+            params += [self.connection_value, entity_type, *ids]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(branches), params)
+            return {(row[0], row[1]): (row[2], row[3]) for row in cursor.fetchall()}
 
     def _upsert(self, prepared: dict, existing: dict, result: BatchResult) -> None:
         """Insert the new, rewrite the changed; a kept row costs a bit in ``seen``, no write."""
@@ -541,6 +560,8 @@ def _finish(
             cursor=source.cursor if source.supports_continuous else {},
             cursor_updated_at=timezone.now(),
         )
+    if job.entities_inserted >= ANALYZE_AFTER_INSERTS:
+        bulk.refresh_statistics([Entity._meta.db_table, SearchChunk._meta.db_table])
 
 
 def _take_source_failures(source: BaseSource) -> list[tuple[str, str]]:
