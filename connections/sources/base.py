@@ -228,7 +228,7 @@ class BaseSource:
         self.credentials_provider: Callable[[bool], Mapping[str, Any]] | None = None
 
     # A token this close to its expiry is refreshed before the next request.
-    TOKEN_MARGIN: ClassVar[timedelta] = timedelta(minutes=1)
+    TOKEN_MARGIN: ClassVar[timedelta] = timedelta(minutes=5)
 
     def current_credentials(self, *, force_refresh: bool = False) -> dict[str, Any]:
         """The credentials to use for the next request; long runs call this per request so

@@ -250,3 +250,36 @@ def test_source_requiring_byoc_refuses_the_platform_app(api, world, org_a, monke
     monkeypatch.setattr(GitHubSource, "requires_byoc", True)
     response = api.post("/api/source-connections", create_body(world, org_a), format="json")
     assert response.status_code == 400 and "client_id" in response.json()["detail"]
+
+
+def test_tokens_and_client_secrets_appear_in_no_response_or_log(api, world, org_a, caplog):
+    authentication = {"client_id": BYOC_ID, "client_secret": BYOC_SECRET}
+    created = create(api, world, org_a, authentication=authentication)
+    with caplog.at_level("DEBUG"):
+        authorize(created["auth"]["auth_url"])
+    token = SourceConnection.objects.get(pk=created["id"]).credential.secrets
+    shown = [
+        api.get(f"/api/source-connections/{created['id']}").content.decode(),
+        api.get("/api/source-connections").content.decode(),
+        caplog.text,
+    ]
+    for secret in (token["access_token"], token["refresh_token"], BYOC_SECRET):
+        assert not any(secret in text for text in shown)
+
+
+def test_oauth1_consumer_keys_on_an_oauth2_source_are_400(api, world, org_a):
+    authentication = {"consumer_key": "ck", "consumer_secret": "cs"}
+    body = create_body(world, org_a, authentication=authentication)
+    response = api.post("/api/source-connections", body, format="json")
+    assert response.status_code == 400 and "client_id" in response.json()["detail"]
+
+
+def test_reinitiate_of_a_byoc_connection_keeps_the_customers_app(api, world, org_a):
+    authentication = {"client_id": BYOC_ID, "client_secret": BYOC_SECRET}
+    created = create(api, world, org_a, authentication=authentication)
+    url = f"/api/source-connections/{created['id']}/reinitiate-oauth/"
+    fresh = api.post(url, {"redirect_url": "https://app.example/again"}, format="json").json()
+    assert fresh["auth"]["redirect_url"] == "https://app.example/again"
+    location = authorize(fresh["auth"]["auth_url"])
+    assert location.startswith("https://app.example/again?status=success")
+    assert world.provider.authorize_requests[-1]["client_id"] == BYOC_ID
