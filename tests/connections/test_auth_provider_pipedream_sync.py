@@ -11,7 +11,8 @@ from syncs.models import Entity, SyncJob
 from tests.connections.auth_provider_cast import CLIENT_ID, CLIENT_SECRET, PROJECT_ID
 from tests.syncs.conftest import run
 
-pytestmark = pytest.mark.django_db
+# The engine writes differ by database: run on SQLite too.
+pytestmark = [pytest.mark.django_db, pytest.mark.dbspecific]
 
 PROVIDER_CONFIG = {"project_id": PROJECT_ID, "account_id": "apn_notes", "external_user_id": "u-7"}
 

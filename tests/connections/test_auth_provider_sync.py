@@ -14,7 +14,8 @@ from tests.connections.auth_provider_cast import (
 )
 from tests.syncs.conftest import run
 
-pytestmark = pytest.mark.django_db
+# The engine writes differ by database: run on SQLite too.
+pytestmark = [pytest.mark.django_db, pytest.mark.dbspecific]
 
 URL = "/api/source-connections"
 
