@@ -404,8 +404,9 @@ def build_source(source_connection: SourceConnection, *, cursor: dict) -> BaseSo
         config=source_connection.config,
         cursor=cursor,
     )
-    if source_connection.auth_method in OAUTH_METHODS:
-        # Per request: a long run refreshes its token before expiry, and once after a 401.
+    if source_connection.auth_method in (*OAUTH_METHODS, AuthMethod.AUTH_PROVIDER):
+        # Per request: a long run refreshes its token before expiry, and once after a 401
+        # (an auth-provider connection asks its provider again, past the cache).
         def current(force_refresh: bool) -> dict:
             return source_connection_credentials(source_connection, force_refresh=force_refresh)
 

@@ -95,3 +95,13 @@ def test_refused_key_raises_with_category_and_no_secret(github_a, composio):
         source_connection_credentials(github_a, force_refresh=True)
     assert raised.value.error_category == "auth_provider_credentials_invalid"
     assert "comp_" not in str(raised.value)
+
+
+def test_a_run_can_force_the_provider_past_the_cache(github_a, composio):
+    from syncs.engine import build_source
+
+    source = build_source(github_a, cursor={})
+    composio.accounts[ACCOUNT]["state"]["val"]["access_token"] = "gho_rotated_token"
+    assert source.current_credentials()["personal_access_token"] == VALID_TOKEN
+    fresh = source.current_credentials(force_refresh=True)
+    assert fresh["personal_access_token"] == "gho_rotated_token"
