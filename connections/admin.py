@@ -14,6 +14,7 @@ from connections.models import (
     Collection,
     Credential,
     Membership,
+    OAuthSession,
     Organization,
     SourceConnection,
 )
@@ -138,7 +139,16 @@ class CredentialAdmin(ReadOnlyAdmin):
     list_filter = ["auth_method", "short_name"]
     list_select_related = ["organization"]
     search_fields = ["short_name", "organization__slug"]
-    fields = ["id", "organization", "short_name", "auth_method", "created_at", "modified_at"]
+    fields = [
+        "id",
+        "organization",
+        "short_name",
+        "auth_method",
+        "expires_at",
+        "refreshed_at",
+        "created_at",
+        "modified_at",
+    ]
 
 
 @admin.register(AuthProviderConnection)
@@ -219,3 +229,38 @@ class SourceConnectionAdmin(ReadOnlyAdmin):
             return "-"
         url = reverse("admin:syncs_sync_change", args=[sync.pk])
         return format_html('<a href="{}">{}</a>', url, sync.cron or "manual only")
+
+
+@admin.register(OAuthSession)
+class OAuthSessionAdmin(ReadOnlyAdmin):
+    """OAuth authorizations in flight and how they ended; codes, states and claim tokens are
+    stored only as hashes, and the encrypted overrides (PKCE verifier, BYOC secret) are not
+    shown."""
+
+    list_display = [
+        "source_connection",
+        "provider",
+        "auth_method",
+        "status",
+        "error",
+        "created_at",
+        "completed_at",
+    ]
+    list_filter = ["status", "provider", "auth_method"]
+    list_select_related = ["source_connection"]
+    search_fields = ["source_connection__name", "organization__slug", "error"]
+    fields = [
+        "id",
+        "organization",
+        "source_connection",
+        "provider",
+        "auth_method",
+        "status",
+        "error",
+        "redirect_url",
+        "code_expires_at",
+        "code_used_at",
+        "expires_at",
+        "created_at",
+        "completed_at",
+    ]
