@@ -162,9 +162,12 @@ def phase_prepare(entities: int) -> dict:
 def phase_raw(readable_id: str, entities: int) -> dict:
     """The API's full-text SQL, run directly on the same database."""
     _setup_django()
+    from django.core.management import call_command
     from django.db import connection
 
     from connections.models import Collection
+
+    call_command("migrate", verbosity=0)  # a reused database gets this code's schema
     from syncs.search.backends import keyword_backend
     from syncs.search.query import parse_query
 

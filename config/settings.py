@@ -243,6 +243,8 @@ USE_TZ = True
 WEFT_MAX_BODY_BYTES = env.int("WEFT_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEFT_MAX_BODY_BYTES
 WEFT_RATE_LIMIT_PER_MINUTE = env.int("WEFT_RATE_LIMIT_PER_MINUTE", default=100)
+# Each web process remembers an authenticated API key this long (revocation delay).
+WEFT_API_KEY_CACHE_SECONDS = env.int("WEFT_API_KEY_CACHE_SECONDS", default=5)
 WEFT_API_KEY_DEFAULT_DAYS = 90
 
 REST_FRAMEWORK = {

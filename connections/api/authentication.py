@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from connections.models import ApiKey
+from connections.api import key_cache
 
 
 class InvalidApiKey(exceptions.PermissionDenied):
@@ -24,7 +24,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         plaintext = self._key_from(request)
         if plaintext is None:
             return None
-        key = ApiKey.find_usable(plaintext)
+        key = key_cache.find_usable(plaintext)
         if key is None:
             raise InvalidApiKey()
         key.touch()
