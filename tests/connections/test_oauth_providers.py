@@ -182,3 +182,25 @@ def test_platform_apps_and_social_login_come_from_the_environment(tmp_path):
     assert values["github"]["client_id"] == "gh-id" and values["login_key"] == "gh-id"
     assert "social_core.backends.github.GithubOAuth2" in values["backends"]
     assert values["login_token_url"] == "https://ghe.example/login/oauth/access_token"
+
+
+@pytest.mark.django_db
+def test_log_in_with_github_button_starts_at_the_provider(settings):
+    """The login page's button posts (with its CSRF token) to social-auth's begin view."""
+    from django.test import Client
+
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "social_core.backends.github.GithubOAuth2",
+    ]
+    settings.SOCIAL_AUTH_GITHUB_KEY, settings.SOCIAL_AUTH_GITHUB_SECRET = "gh-id", "gh-secret"
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/login/").content.decode()
+    assert '<form method="post" action="/auth/login/github/">' in page
+    response = browser.post(
+        "/auth/login/github/", {"csrfmiddlewaretoken": browser.cookies["csrftoken"].value}
+    )
+    query = _query(response["Location"])
+    assert response["Location"].startswith("https://github.com/login/oauth/authorize?")
+    assert query["client_id"] == "gh-id"
+    assert query["redirect_uri"] == "http://testserver/auth/complete/github/"
