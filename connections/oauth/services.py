@@ -370,7 +370,10 @@ def _store(session: OAuthSession, payload: dict[str, Any], expires_at) -> None:
     reauth = source_connection.status == SourceConnection.Status.NEEDS_REAUTH
     now = timezone.now()
     with transaction.atomic():
-        credential = source_connection.credential or Credential(
+        # Locked like a refresh, so a worker refreshing the old token cannot overwrite this one.
+        credential = Credential.objects.select_for_update().filter(
+            pk=source_connection.credential_id
+        ).first() or Credential(
             organization_id=source_connection.organization_id,
             short_name=source_connection.short_name,
             auth_method=source_connection.auth_method,
