@@ -218,7 +218,12 @@ def _run_phase(env: dict, *args: str) -> dict:
         capture_output=True,
         text=True,
     ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    result = json.loads(output.strip().splitlines()[-1])
+    # Each phase as it ends, so that a long run (--large) shows progress.
+    print(
+        f"{time.strftime('%H:%M:%S')} {args[0]}: {json.dumps(result)}", file=sys.stderr, flush=True
+    )
+    return result
 
 
 def _database_env(db: str, workdir: Path) -> dict:
