@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
 from connections.exceptions import FieldInvalid
-from connections.models import ApiKey, AuthMethod
+from connections.models import ApiKey, AuthMethod, AuthProviderConnection
 from connections.sources.base import BaseSource, SourceField
 from syncs import schedules
 from syncs.search.service import STRATEGIES
@@ -29,6 +29,7 @@ FORM_AUTH_METHODS = {
     AuthMethod.DIRECT: "Credentials",
     AuthMethod.OAUTH_TOKEN: "Access token",
     AuthMethod.OAUTH_BYOC: "Connect with your own {provider} OAuth app",
+    AuthMethod.AUTH_PROVIDER: "Through an auth provider (Composio, Pipedream)",
 }
 OAUTH_FLOW_METHODS = (AuthMethod.OAUTH_BROWSER, AuthMethod.OAUTH_BYOC)
 
@@ -135,13 +136,18 @@ def _field_for(spec: SourceField) -> forms.Field:
     return forms.CharField(**common)
 
 
-def auth_method_choices(source_cls: type[BaseSource]) -> list[tuple[str, str]]:
-    """The methods this server can use for the source (OAuth only with a provider app)."""
+def auth_method_choices(
+    source_cls: type[BaseSource], provider_accounts: list[AuthProviderConnection] | None = None
+) -> list[tuple[str, str]]:
+    """The methods this server can use for the source (OAuth only with a provider app; an
+    auth provider only when the organization registered one that serves the source)."""
     from connections.oauth.providers import available_auth_methods, provider_for
 
     provider = provider_for(source_cls)
     label = provider.label if provider is not None else source_cls.name
     available = available_auth_methods(source_cls)
+    if not provider_accounts:
+        available = [method for method in available if method != AuthMethod.AUTH_PROVIDER]
     return [
         (method, text.format(provider=label))
         for method, text in FORM_AUTH_METHODS.items()
@@ -164,11 +170,22 @@ class SourceConnectionForm(ScheduleFields):
     )
     field_order = ["name"]
 
-    def __init__(self, *args, source_cls: type[BaseSource], **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        source_cls: type[BaseSource],
+        provider_accounts: list[AuthProviderConnection] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.source_cls = source_cls
+        self.provider_accounts = provider_accounts or []
         self.fields["name"].help_text = f"Default: “{source_cls.name} Connection”."
-        methods = auth_method_choices(source_cls) if source_cls.needs_credentials() else []
+        methods = (
+            auth_method_choices(source_cls, self.provider_accounts)
+            if source_cls.needs_credentials()
+            else []
+        )
         self.methods = methods
         if len(methods) > 1:
             self.fields["auth_method"] = forms.ChoiceField(
@@ -190,6 +207,8 @@ class SourceConnectionForm(ScheduleFields):
                 help_text="Stored encrypted and used for every token refresh.",
                 widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
             )
+        if AuthMethod.AUTH_PROVIDER in dict(methods):
+            self._add_provider_fields()
         if AuthMethod.OAUTH_TOKEN in dict(methods):
             self.fields["access_token"] = forms.CharField(
                 required=False,
@@ -212,9 +231,53 @@ class SourceConnectionForm(ScheduleFields):
                 "access_token",
                 "client_id",
                 "client_secret",
+                "provider_readable_id",
+                *(f"provider_config_{spec.name}" for spec in self._provider_specs()),
                 *self._config_names(),
             ]
         )
+
+    def _add_provider_fields(self) -> None:
+        """A choice of the organization's provider connections, and every field their
+        providers ask of an account (each provider uses the ones it declares)."""
+        self.fields["provider_readable_id"] = forms.ChoiceField(
+            required=False,
+            label="Auth provider connection",
+            choices=[("", "—")]
+            + [(account.readable_id, account.name) for account in self.provider_accounts],
+        )
+        for spec in self._provider_specs():
+            field = _field_for(spec)
+            field.required = False
+            self.fields[f"provider_config_{spec.name}"] = field
+
+    def _provider_specs(self) -> list[SourceField]:
+        from connections.auth_providers.registry import get_provider
+
+        specs: dict[str, SourceField] = {}
+        for account in self.provider_accounts:
+            provider_cls = get_provider(account.short_name)
+            for spec in provider_cls.config_fields if provider_cls else ():
+                specs.setdefault(spec.name, spec)
+        return list(specs.values())
+
+    def provider_fields(self) -> list[forms.BoundField]:
+        names = ["provider_readable_id"] + [
+            f"provider_config_{spec.name}" for spec in self._provider_specs()
+        ]
+        return [self[name] for name in names if name in self.fields]
+
+    def _provider_authentication(self) -> dict[str, Any]:
+        from connections.auth_providers.registry import get_provider
+
+        readable_id = self.cleaned_data.get("provider_readable_id", "")
+        account = next((a for a in self.provider_accounts if a.readable_id == readable_id), None)
+        provider_cls = get_provider(account.short_name) if account else None
+        specs = provider_cls.config_fields if provider_cls else ()
+        return {
+            "provider_readable_id": readable_id,
+            "provider_config": self._values("provider_config_", specs),
+        }
 
     def _auth_names(self) -> list[str]:
         return [f"auth_{spec.name}" for spec in self.source_cls.auth_fields]
@@ -259,6 +322,8 @@ class SourceConnectionForm(ScheduleFields):
             return {"access_token": self.cleaned_data.get("access_token", "")}
         if method == AuthMethod.OAUTH_BROWSER:
             return {}
+        if method == AuthMethod.AUTH_PROVIDER:
+            return self._provider_authentication()
         if method == AuthMethod.OAUTH_BYOC:
             return {
                 "client_id": self.cleaned_data.get("client_id", ""),
@@ -300,6 +365,10 @@ class SourceConnectionForm(ScheduleFields):
             return "access_token"
         if path[:1] == ("authentication",) and path[1:2] in (("client_id",), ("client_secret",)):
             return path[1]
+        if path[:2] == ("authentication", "provider_config") and len(path) > 2:
+            return f"provider_config_{path[2]}"
+        if path == ("authentication", "provider_readable_id"):
+            return "provider_readable_id"
         if path[:1] == ("schedule",):
             return "cron"
         return str(path[0]) if path else None

@@ -9,7 +9,13 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from connections.models import ApiKey, Collection, Organization, SourceConnection
+from connections.models import (
+    ApiKey,
+    AuthProviderConnection,
+    Collection,
+    Organization,
+    SourceConnection,
+)
 from connections.selectors import (
     collection_status,
     collections_with_connections,
@@ -216,3 +222,17 @@ def api_keys_of(organization: Organization) -> list[ApiKey]:
     usable = Q(revoked_at__isnull=True, expires_at__gt=now)
     keys = ApiKey.objects.filter(organization=organization).select_related("created_by")
     return [*keys.filter(usable), *keys.exclude(usable)]
+
+
+def provider_accounts_for(
+    organization: Organization, source_cls: type[BaseSource]
+) -> list[AuthProviderConnection]:
+    """The organization's auth-provider connections that can serve this source."""
+    from connections.auth_providers.registry import get_provider, supports
+
+    accounts = AuthProviderConnection.objects.filter(organization=organization).order_by("name")
+    return [
+        account
+        for account in accounts
+        if (provider_cls := get_provider(account.short_name)) and supports(provider_cls, source_cls)
+    ]

@@ -234,7 +234,11 @@ def source_connection_create(request: HttpRequest, readable_id: str, short_name:
     source_cls = get_source(short_name)
     if source_cls is None:
         raise Http404("Source not found")
-    form = SourceConnectionForm(request.POST or None, source_cls=source_cls)
+    form = SourceConnectionForm(
+        request.POST or None,
+        source_cls=source_cls,
+        provider_accounts=selectors.provider_accounts_for(request.organization, source_cls),
+    )
     status = 200
     if request.method == "POST":
         status = 422

@@ -11,7 +11,9 @@ from connections.models import SourceConnection
 from syncs.engine import run_sync_job
 from syncs.models import SyncJob
 from syncs.services import sync_job_enqueue
+from tests.connections.auth_provider_cast import composio, composio_a, github_repo  # noqa: F401
 from tests.connections.oauth_helpers import world  # noqa: F401 - fixture
+from tests.fakes.composio import composio_server  # noqa: F401 - fixture
 from tests.fakes.github import github_server  # noqa: F401 - fixture
 from tests.fakes.oauth2 import oauth_provider  # noqa: F401 - fixture
 

@@ -1,9 +1,11 @@
-"""Connecting a source with OAuth from the web pages: off to the provider and back."""
+"""Connecting a source with OAuth (off to the provider and back) or an auth provider."""
 
 from __future__ import annotations
 
 from connections.models import SourceConnection
 from syncs.models import SyncJob
+from tests.connections.auth_provider_cast import ACCOUNT, AUTH_CONFIG
+from tests.connections.auth_provider_cast import REPO as AP_REPO
 from tests.connections.oauth_helpers import REPO, authorize, local, redirect_params
 
 
@@ -79,3 +81,40 @@ def test_return_for_another_organizations_connection_is_404(web, world, org_b):
     )
     query = f"?status=success&source_connection_id={other.pk}"
     assert web.get(f"/connections/oauth-return/{query}").status_code == 404
+
+
+def test_form_offers_the_organizations_auth_provider(web, org_a):
+    content = web.get("/collections/acme-docs/sources/github/").content.decode()
+    assert 'value="auth_provider"' not in content  # none registered yet
+
+
+def test_connect_through_an_auth_provider(web, composio_a, github_repo):
+    page = web.get("/collections/acme-docs/sources/github/").content.decode()
+    assert 'value="auth_provider"' in page and 'value="composio-main"' in page
+    data = {
+        "auth_method": "auth_provider",
+        "provider_readable_id": "composio-main",
+        "provider_config_auth_config_id": AUTH_CONFIG,
+        "provider_config_account_id": ACCOUNT,
+        "config_repo_name": AP_REPO,
+        "config_base_url": github_repo.base_url,
+        "schedule": "daily",
+    }
+    response = web.post("/collections/acme-docs/sources/github/", data)
+    assert response.status_code == 302, response.content
+    source_connection = SourceConnection.objects.get(short_name="github")
+    assert source_connection.auth_provider_connection == composio_a
+    assert source_connection.provider_config["account_id"] == ACCOUNT
+
+
+def test_auth_provider_errors_name_the_field(web, composio_a, github_repo):
+    data = {
+        "auth_method": "auth_provider",
+        "provider_readable_id": "composio-main",
+        "provider_config_auth_config_id": AUTH_CONFIG,
+        "config_repo_name": AP_REPO,
+        "schedule": "daily",
+    }
+    response = web.post("/collections/acme-docs/sources/github/", data)
+    assert response.status_code == 422
+    assert response.context["form"].errors["provider_config_account_id"]
