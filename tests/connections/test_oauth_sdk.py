@@ -12,7 +12,8 @@ from airweave.types import OAuthBrowserAuthentication, OAuthTokenAuthentication
 
 from tests.connections.oauth_helpers import BYOC_ID, BYOC_SECRET, REPO
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Also on SQLite: `make run` serves the SDK from SQLite.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.dbspecific]
 
 
 @pytest.fixture
