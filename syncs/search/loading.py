@@ -38,17 +38,13 @@ class _Part:
     def instance(self, values: Sequence[Any]) -> Model | None:
         if values[self.attnames.index(self.model._meta.pk.attname)] is None:
             return None  # nothing joined: no sync, or no job yet
-        converted = [
-            _convert(value, column, converters)
-            for value, column, converters in zip(values, self.columns, self.converters, strict=True)
-        ]
+        converted = list(values)
+        for index, (column, converters) in enumerate(
+            zip(self.columns, self.converters, strict=True)
+        ):
+            for converter in converters:
+                converted[index] = converter(converted[index], column, connection)
         return self.model.from_db(connection.alias, self.attnames, converted)
-
-
-def _convert(value: Any, column: Col, converters: tuple[Callable, ...]) -> Any:
-    for converter in converters:
-        value = converter(value, column, connection)
-    return value
 
 
 _SHOWN = (
@@ -87,51 +83,59 @@ _JOINS = (
 
 
 @functools.cache
-def _parts(vendor: str) -> tuple[_Part, ...]:
-    """The columns per model and their converters (the same the ORM would apply)."""
-    parts = []
+def _parts(vendor: str) -> tuple[tuple[_Part, ...], str]:
+    """The columns per model with their converters (the ones the ORM applies), and the SQL."""
+    parts, columns = [], []
     for model, alias, wanted in _SHOWN:
         fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
-        columns = tuple(field.get_col(alias) for field in fields)
+        cols = tuple(field.get_col(alias) for field in fields)
         converters = tuple(
-            tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
-            for field, column in zip(fields, columns, strict=True)
+            tuple(connection.ops.get_db_converters(col) + field.get_db_converters(connection))
+            for field, col in zip(fields, cols, strict=True)
         )
-        attnames = tuple(f.attname for f in fields)
-        parts.append(_Part(model, alias, attnames, columns, converters))
-    return tuple(parts)
-
-
-def _select(parts: tuple[_Part, ...]) -> str:
-    columns = []
-    for part in parts:
-        fields = {f.attname: f for f in part.model._meta.concrete_fields}
-        columns += [f"{part.alias}.{fields[name].column}" for name in part.attnames]
-    return "SELECT " + ", ".join(columns) + " " + _JOINS
+        parts.append(_Part(model, alias, tuple(f.attname for f in fields), cols, converters))
+        columns += [f"{alias}.{field.column}" for field in fields]
+    return tuple(parts), "SELECT " + ", ".join(columns) + " " + _JOINS
 
 
 def load_chunks(chunk_ids: Sequence[int]) -> dict[int, SearchChunk]:
     """The chunks by id, with entity, source connection, sync and last job in their caches."""
     if not chunk_ids:
         return {}
-    parts = _parts(connection.vendor)
-    sql = _select(parts) + f" WHERE c.id IN ({', '.join(['%s'] * len(chunk_ids))})"
+    parts, select = _parts(connection.vendor)
+    sql = select + f" WHERE c.id IN ({', '.join(['%s'] * len(chunk_ids))})"
     with connection.cursor() as cursor:
         cursor.execute(sql, list(chunk_ids))
         rows = cursor.fetchall()
-    return {chunk.pk: chunk for chunk in (_chunk(parts, row) for row in rows)}
+    chunks, connections = {}, {}
+    for row in rows:
+        chunk = _chunk(parts, row, connections)
+        chunks[chunk.pk] = chunk
+    return chunks
 
 
-def _chunk(parts: tuple[_Part, ...], row: Sequence[Any]) -> SearchChunk:
+def _chunk(parts: tuple[_Part, ...], row: Sequence[Any], connections: dict) -> SearchChunk:
+    """One row as a chunk; ``connections`` shares one connection, sync and job among rows."""
+    chunk_part, entity_part, *connection_parts = parts
+    chunk = chunk_part.instance(row[: chunk_part.width])
+    start = chunk_part.width + entity_part.width
+    entity = entity_part.instance(row[chunk_part.width : start])
+    connection_values = tuple(row[start:])
+    if connection_values not in connections:
+        connections[connection_values] = _connection(connection_parts, connection_values)
+    SearchChunk.entity.field.set_cached_value(chunk, entity)
+    Entity.source_connection.field.set_cached_value(entity, connections[connection_values])
+    return chunk
+
+
+def _connection(parts: list[_Part], values: Sequence[Any]) -> SourceConnection:
     instances, start = [], 0
     for part in parts:
-        instances.append(part.instance(row[start : start + part.width]))
+        instances.append(part.instance(values[start : start + part.width]))
         start += part.width
-    chunk, entity, source_connection, sync, job = instances
-    SearchChunk.entity.field.set_cached_value(chunk, entity)
-    Entity.source_connection.field.set_cached_value(entity, source_connection)
+    source_connection, sync, job = instances
     # Cached even when missing, so reading it later answers None without a query.
     SourceConnection.sync.related.set_cached_value(source_connection, sync)
     if sync is not None:
         Sync.last_job.field.set_cached_value(sync, job)
-    return chunk
+    return source_connection
