@@ -26,7 +26,7 @@ from connections.api.serializers import (
 )
 from connections.exceptions import NotFound
 from connections.models import READABLE_ID_PATTERN, Collection
-from connections.selectors import collections_with_connections
+from connections.selectors import collection_for_org, collections_with_connections
 from connections.sources.registry import all_sources, get_source
 
 
@@ -57,9 +57,7 @@ class OrgScopedView(APIView):
         # A value no collection can have (a NUL byte would even make PostgreSQL fail) is a 404.
         if not re.fullmatch(READABLE_ID_PATTERN, readable_id):
             raise NotFound("Collection not found")
-        collection = (
-            Collection.objects.for_org(self.organization).filter(readable_id=readable_id).first()
-        )
+        collection = collection_for_org(organization=self.organization, readable_id=readable_id)
         if collection is None:
             raise NotFound("Collection not found")
         return collection
