@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 import pytest
-from django.db import connection
 
 from connections import services
 from connections.exceptions import InvalidRequest
@@ -21,7 +20,6 @@ from connections.sources.base import (
 )
 from connections.sources.registry import _SOURCES
 from connections.sources.stub import StubSource
-from syncs import engine
 from syncs.engine import content_hash, run_sync_job
 from syncs.models import Entity, SyncJob
 from syncs.services import sync_job_enqueue, sync_job_run_manual
@@ -334,11 +332,3 @@ def test_connection_deleted_mid_run_ends_the_run_quietly(org_a, scripted):
     job = sync_job_enqueue(sync=source_connection.sync)
     assert run_sync_job(job.pk) == "deleted"
     assert not SourceConnection.objects.exists() and not Entity.objects.exists()
-
-
-def test_big_first_sync_refreshes_postgresql_planner_statistics(org_a, monkeypatch):
-    monkeypatch.setattr(engine, "ANALYZE_AFTER_INSERTS", 10)
-    run(stub_connection(org_a, entity_count=12))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'syncs_entity'")
-        assert cursor.fetchone()[0] == 12
