@@ -12,14 +12,14 @@ Start it with the ``composio_server`` fixture, which also points Weft at it.
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+
+from tests.fakes.server import QuietHandler, serving
 
 VALID_API_KEY = "comp_fake_valid_api_key_0123456789"
 ACCOUNTS_PATH = "/api/v3/connected_accounts"
@@ -72,11 +72,8 @@ def _error(status: int, message: str, slug: str) -> dict[str, Any]:
     return {"error": {"message": message, "code": status, "slug": slug, "status": status}}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     fake: FakeComposio
-
-    def log_message(self, *args: Any) -> None:  # keep test output quiet
-        pass
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -86,50 +83,30 @@ class _Handler(BaseHTTPRequestHandler):
             injected = self.fake.injected.pop(0) if self.fake.injected else None
         if injected:
             status, headers = injected
-            self._send(status, _error(status, "Injected failure", "Injected"), headers)
+            self.send_json(status, _error(status, "Injected failure", "Injected"), headers)
             return
         if self.headers.get("x-api-key") not in self.fake.api_keys:
-            self._send(401, _error(401, "Invalid API key", "Auth_InvalidApiKey"))
+            self.send_json(401, _error(401, "Invalid API key", "Auth_InvalidApiKey"))
             return
         if path == ACCOUNTS_PATH:
             limit = int(query.get("limit", ["20"])[0])
             items = list(self.fake.accounts.values())
-            self._send(200, {"items": items[:limit], "next_cursor": None, "total_pages": 1})
+            self.send_json(200, {"items": items[:limit], "next_cursor": None, "total_pages": 1})
             return
         if path.startswith(ACCOUNTS_PATH + "/"):
             account = self.fake.accounts.get(path.removeprefix(ACCOUNTS_PATH + "/"))
             if account is None:
                 message = "Connected account not found"
-                self._send(404, _error(404, message, "ConnectedAccount_NotFound"))
+                self.send_json(404, _error(404, message, "ConnectedAccount_NotFound"))
                 return
-            self._send(200, account)
+            self.send_json(200, account)
             return
-        self._send(404, _error(404, "Not found", "NotFound"))
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_json(404, _error(404, "Not found", "NotFound"))
 
 
 @pytest.fixture
 def composio_server(settings):
     """A running fake Composio that Weft's ``composio`` provider talks to."""
-    fake = FakeComposio()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.WEFT_COMPOSIO_API_URL = fake.base_url
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(FakeComposio(), _Handler) as fake:
+        settings.WEFT_COMPOSIO_API_URL = fake.base_url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -19,11 +19,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+
+from tests.fakes.server import serving
 
 VALID_TOKEN = "ghp_fake_valid_token_0123456789"
 
@@ -342,15 +344,5 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def github_server():
     """A running fake GitHub; ``.base_url`` is its API root (like https://api.github.com)."""
-    fake = FakeGitHub()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(FakeGitHub(), _Handler) as fake:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -24,11 +24,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+
+from tests.fakes.server import serving
 
 CLIENT_ID, CLIENT_SECRET = "weft-platform-app", "platform-secret-value"
 BYOC_ID, BYOC_SECRET = "customer-own-app", "customer-secret-value"
@@ -258,23 +260,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def start_fake_provider() -> tuple[FakeOAuthProvider, ThreadingHTTPServer, threading.Thread]:
-    fake = FakeOAuthProvider()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    return fake, server, thread
+def serve_provider():
+    """A context in which a fake OAuth 2 provider runs (``.base_url`` set)."""
+    return serving(FakeOAuthProvider(), _Handler)
 
 
 @pytest.fixture
 def oauth_provider():
     """A running fake OAuth 2 provider."""
-    fake, server, thread = start_fake_provider()
-    try:
+    with serve_provider() as fake:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

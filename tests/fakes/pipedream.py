@@ -15,11 +15,12 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+
+from tests.fakes.server import QuietHandler, serving
 
 CLIENT_ID = "pd_client_0123456789abcdef"
 CLIENT_SECRET = "pd_secret_fake_0123456789"
@@ -69,11 +70,8 @@ class FakePipedream:
         return sum(1 for method, path in self.requests if path.endswith(suffix))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     fake: FakePipedream
-
-    def log_message(self, *args: Any) -> None:  # keep test output quiet
-        pass
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
@@ -81,15 +79,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         if path != "/v1/oauth/token" or body.get("grant_type") != "client_credentials":
-            self._send(400, {"error": "unsupported_grant_type"})
+            self.send_json(400, {"error": "unsupported_grant_type"})
             return
         if self.fake.clients.get(body.get("client_id")) != body.get("client_secret"):
             description = "Client authentication failed"
-            self._send(401, {"error": "invalid_client", "error_description": description})
+            self.send_json(401, {"error": "invalid_client", "error_description": description})
             return
         token = secrets.token_urlsafe(16)
         self.fake.tokens.add(token)
-        self._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+        self.send_json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -97,22 +95,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._log("GET", path)
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
         if scheme != "Bearer" or token not in self.fake.tokens:
-            self._send(401, {"error": "invalid or expired token"})
+            self.send_json(401, {"error": "invalid or expired token"})
             return
         environment = self.headers.get("x-pd-environment")
         if environment not in ENVIRONMENTS:
-            self._send(400, {"error": "x-pd-environment must be development or production"})
+            self.send_json(400, {"error": "x-pd-environment must be development or production"})
             return
         parts = path.strip("/").split("/")
         if len(parts) != 5 or parts[:2] != ["v1", "connect"] or parts[3] != "accounts":
-            self._send(404, {"error": "not found"})
+            self.send_json(404, {"error": "not found"})
             return
         account = self.fake.accounts.get((parts[2], environment), {}).get(parts[4])
         if account is None:
-            self._send(404, {"error": "record not found"})
+            self.send_json(404, {"error": "record not found"})
             return
         with_credentials = parse_qs(url.query).get("include_credentials") == ["true"]
-        self._send(
+        self.send_json(
             200, {**account, "credentials": account["credentials"] if with_credentials else None}
         )
 
@@ -120,28 +118,10 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake.lock:
             self.fake.requests.append((method, path))
 
-    def _send(self, status: int, body: Any) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
 
 @pytest.fixture
 def pipedream_server(settings):
     """A running fake Pipedream Connect that Weft's ``pipedream`` provider talks to."""
-    fake = FakePipedream()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.WEFT_PIPEDREAM_API_URL = fake.base_url
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(FakePipedream(), _Handler) as fake:
+        settings.WEFT_PIPEDREAM_API_URL = fake.base_url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

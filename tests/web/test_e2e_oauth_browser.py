@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.fakes.github import FakeGitHub, github_server  # noqa: F401 - fixture
-from tests.fakes.oauth2 import CLIENT_ID, CLIENT_SECRET, start_fake_provider
+from tests.fakes.oauth2 import CLIENT_ID, CLIENT_SECRET, serve_provider
 from tests.web.test_e2e_browser import BASE_DIR, CHROMIUM, CHROMIUM_ARGS, free_port, healthy, manage
 
 pytestmark = pytest.mark.e2e
@@ -30,11 +30,8 @@ REPO = "acme/handbook"
 
 @pytest.fixture(scope="module")
 def provider():
-    fake, server, thread = start_fake_provider()
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serve_provider() as fake:
+        yield fake
 
 
 @pytest.fixture
