@@ -7,8 +7,9 @@ For each database, in a fresh database: a stub connection syncs ``--entities`` e
 (about 150 words each, drawn from a 20,000-word vocabulary with Zipf's law, as real text
 is) through the sync engine, which builds the search index. Then a real server process
 (gunicorn, one worker, on 127.0.0.1) answers 200 queries of 1-5 words drawn from the corpus,
-one at a time with keep-alive, and the same full-text SQL the API runs is timed on the same
-database from this process (the floor). ``--large`` is 1,000,000 entities on PostgreSQL.
+one at a time (its sync worker closes each connection), and the same full-text SQL the API
+runs is timed on the same database from this process (the floor). ``--large`` is 1,000,000
+entities on PostgreSQL.
 
 The prepared database is kept (SQLite and the data folder under the temp dir, PostgreSQL as
 ``weft_bench_search_<entities>``); ``--reuse`` measures again on it without syncing again.
