@@ -234,7 +234,19 @@ class BatchWriter:
         select = f"SELECT entity_type, entity_id, id, content_hash FROM {Entity._meta.db_table}"
         branches: list[str] = []
         params: list[Any] = []
+        postgresql = bulk.is_postgresql()
         for entity_type, ids in by_type.items():
+            if postgresql:
+                # One seek per key, whatever the statistics say: with stale ones (during a big
+                # first sync) PostgreSQL turned an IN list into a filter over the type's rows.
+                # LIMIT 1 (the index is unique) keeps the subquery from being flattened.
+                branches.append(
+                    "SELECT e.* FROM unnest(%s::text[]) AS k(entity_id) CROSS JOIN LATERAL"
+                    f" ({select} WHERE source_connection_id = %s AND entity_type = %s"
+                    " AND entity_id = k.entity_id LIMIT 1) AS e"
+                )
+                params += [ids, self.connection_value, entity_type]
+                continue
             branches.append(
                 f"{select} WHERE source_connection_id = %s AND entity_type = %s"
                 f" AND entity_id IN ({', '.join(['%s'] * len(ids))})"
