@@ -283,7 +283,6 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
     now = timezone.now()
     cron = _resolve_cron(source_cls, data.get("schedule"), now)
     validate_live(source_cls, credentials=credentials, config=config)
-    name = data.get("name") or f"{source_cls.name} Connection"[:42]
     with transaction.atomic():
         credential = None
         if credentials:
@@ -294,12 +293,11 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
             if method == AuthMethod.OAUTH_TOKEN:
                 credential.expires_at = _token_expiry(credentials)
             credential.save()
-        source_connection = SourceConnection.objects.create(
+        source_connection = source_connection_row(
             organization=organization,
             collection=collection,
-            short_name=source_cls.short_name,
-            name=name,
-            description=data.get("description"),
+            source_cls=source_cls,
+            data=data,
             config=config,
             auth_method=method,
             credential=credential,
@@ -310,6 +308,30 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
         if data.get("sync_immediately", True):
             sync_job_enqueue(sync=sync)
     return SourceConnection.objects.with_sync().get(pk=source_connection.pk)
+
+
+def source_connection_row(
+    *,
+    organization: Organization,
+    collection: Collection,
+    source_cls,
+    data: dict[str, Any],
+    config: dict,
+    auth_method: str,
+    **auth: Any,
+) -> SourceConnection:
+    """Insert a connection's row from a create request (name, description) and the cleaned
+    config; ``auth`` holds the fields of its authentication method."""
+    return SourceConnection.objects.create(
+        organization=organization,
+        collection=collection,
+        short_name=source_cls.short_name,
+        name=data.get("name") or f"{source_cls.name} Connection"[:42],
+        description=data.get("description"),
+        config=config,
+        auth_method=auth_method,
+        **auth,
+    )
 
 
 def source_connection_credentials(

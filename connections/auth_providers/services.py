@@ -306,7 +306,7 @@ def source_connection_create_with_provider(
     data: dict[str, Any],
 ) -> SourceConnection:
     """Create a connection whose credentials come from an auth provider at sync time."""
-    from connections.services import _resolve_cron, clean_source_config
+    from connections.services import _resolve_cron, clean_source_config, source_connection_row
     from syncs.services import sync_create, sync_job_enqueue
 
     config = clean_source_config(source_cls, data.get("config"))
@@ -319,12 +319,11 @@ def source_connection_create_with_provider(
         config=config,
     )
     with transaction.atomic():
-        source_connection = SourceConnection.objects.create(
+        source_connection = source_connection_row(
             organization=organization,
             collection=collection,
-            short_name=source_cls.short_name,
-            name=data.get("name") or f"{source_cls.name} Connection"[:42],
-            description=data.get("description"),
+            source_cls=source_cls,
+            data=data,
             config=config,
             auth_method=AuthMethod.AUTH_PROVIDER,
             auth_provider_connection=account.connection,

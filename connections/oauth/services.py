@@ -89,7 +89,7 @@ def oauth_connection_create(
     data: dict[str, Any],
 ) -> SourceConnection:
     """A pending connection with its sync, and the first authorization session."""
-    from connections.services import _resolve_cron, clean_source_config
+    from connections.services import _resolve_cron, clean_source_config, source_connection_row
     from syncs.services import sync_create
 
     if data.get("sync_immediately"):
@@ -101,12 +101,11 @@ def oauth_connection_create(
     config = clean_source_config(source_cls, data.get("config"))
     cron = _resolve_cron(source_cls, data.get("schedule"), timezone.now())
     with transaction.atomic():
-        source_connection = SourceConnection.objects.create(
+        source_connection = source_connection_row(
             organization=organization,
             collection=collection,
-            short_name=source_cls.short_name,
-            name=data.get("name") or f"{source_cls.name} Connection"[:42],
-            description=data.get("description"),
+            source_cls=source_cls,
+            data=data,
             config=config,
             auth_method=method,
             is_authenticated=False,
