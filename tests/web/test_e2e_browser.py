@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,28 +61,9 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A running Weft (server and worker) with one user and a folder for the files source."""
-    data = tmp_path_factory.mktemp("weft")
-    files = data / "files"
-    for name, text in HANDBOOK.items():
-        path = files / "handbook" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    port = free_port()
-    env = {
-        **os.environ,
-        "WEFT_DATA_DIR": str(data),
-        "DATABASE_URL": f"sqlite:///{data / 'weft.sqlite3'}",
-        "REDIS_URL": "",
-        "WEFT_WORKERS": "1",
-        "WEFT_FILES_ROOTS": str(files),
-        "WEFT_BASE_URL": f"http://127.0.0.1:{port}",
-        "WEFT_INTERNAL_SOURCES": "false",
-    }
-    manage(env, "migrate", "-v", "0")
-    manage(env, "createuser", "--org", "handbook-team", "--email", EMAIL, "--password", PASSWORD)
+@contextlib.contextmanager
+def running_weft(env: dict[str, str], port: int) -> Iterator[str]:
+    """``manage.py serve`` (web server and worker) on ``port`` until the block ends."""
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port)],
         cwd=BASE_DIR,
@@ -105,6 +87,32 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A running Weft (server and worker) with one user and a folder for the files source."""
+    data = tmp_path_factory.mktemp("weft")
+    files = data / "files"
+    for name, text in HANDBOOK.items():
+        path = files / "handbook" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    port = free_port()
+    env = {
+        **os.environ,
+        "WEFT_DATA_DIR": str(data),
+        "DATABASE_URL": f"sqlite:///{data / 'weft.sqlite3'}",
+        "REDIS_URL": "",
+        "WEFT_WORKERS": "1",
+        "WEFT_FILES_ROOTS": str(files),
+        "WEFT_BASE_URL": f"http://127.0.0.1:{port}",
+        "WEFT_INTERNAL_SOURCES": "false",
+    }
+    manage(env, "migrate", "-v", "0")
+    manage(env, "createuser", "--org", "handbook-team", "--email", EMAIL, "--password", PASSWORD)
+    with running_weft(env, port) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,7 @@ worker runs the first sync.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +20,14 @@ import pytest
 
 from tests.fakes.github import FakeGitHub, github_server  # noqa: F401 - fixture
 from tests.fakes.oauth2 import CLIENT_ID, CLIENT_SECRET, serve_provider
-from tests.web.test_e2e_browser import BASE_DIR, CHROMIUM, CHROMIUM_ARGS, free_port, healthy, manage
+from tests.web.test_e2e_browser import (
+    BASE_DIR,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    manage,
+    running_weft,
+)
 
 pytestmark = pytest.mark.e2e
 REPO = "acme/handbook"
@@ -69,28 +74,8 @@ def weft(tmp_path, provider, github_server):  # noqa: F811
         .stdout.strip()
         .splitlines()[-1]
     )
-    serve = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=BASE_DIR,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not healthy(base_url):
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-        yield base_url, key
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(serve.pid, signal.SIGINT)
-        try:
-            serve.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait()
+    with running_weft(env, port) as running:
+        yield running, key
 
 
 def test_connect_github_through_the_providers_consent_page(weft, provider, github_server):  # noqa: F811
