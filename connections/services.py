@@ -232,7 +232,7 @@ def validate_live(source_cls, *, credentials: dict, config: dict) -> None:
         raise InvalidRequest(f"Could not connect to {source_cls.name}: {reason}") from None
 
 
-def _resolve_cron(source_cls, schedule: dict | None, now) -> str | None:
+def resolve_cron(source_cls, schedule: dict | None, now) -> str | None:
     from syncs import schedules
     from syncs.services import check_schedule
 
@@ -281,7 +281,7 @@ def source_connection_create(*, organization: Organization, data: dict[str, Any]
     credentials = _credentials_for(source_cls, method, authentication)
     config = clean_source_config(source_cls, data.get("config"))
     now = timezone.now()
-    cron = _resolve_cron(source_cls, data.get("schedule"), now)
+    cron = resolve_cron(source_cls, data.get("schedule"), now)
     validate_live(source_cls, credentials=credentials, config=config)
     with transaction.atomic():
         credential = None

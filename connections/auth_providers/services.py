@@ -306,12 +306,12 @@ def source_connection_create_with_provider(
     data: dict[str, Any],
 ) -> SourceConnection:
     """Create a connection whose credentials come from an auth provider at sync time."""
-    from connections.services import _resolve_cron, clean_source_config, source_connection_row
+    from connections.services import clean_source_config, resolve_cron, source_connection_row
     from syncs.services import sync_create, sync_job_enqueue
 
     config = clean_source_config(source_cls, data.get("config"))
     now = timezone.now()
-    cron = _resolve_cron(source_cls, data.get("schedule"), now)
+    cron = resolve_cron(source_cls, data.get("schedule"), now)
     account = check_provider_account(
         organization=organization,
         source_cls=source_cls,

@@ -89,7 +89,7 @@ def oauth_connection_create(
     data: dict[str, Any],
 ) -> SourceConnection:
     """A pending connection with its sync, and the first authorization session."""
-    from connections.services import _resolve_cron, clean_source_config, source_connection_row
+    from connections.services import clean_source_config, resolve_cron, source_connection_row
     from syncs.services import sync_create
 
     if data.get("sync_immediately"):
@@ -99,7 +99,7 @@ def oauth_connection_create(
     provider = _provider_or_400(source_cls)
     client = _byoc_client(data.get("authentication")) if method == AuthMethod.OAUTH_BYOC else {}
     config = clean_source_config(source_cls, data.get("config"))
-    cron = _resolve_cron(source_cls, data.get("schedule"), timezone.now())
+    cron = resolve_cron(source_cls, data.get("schedule"), timezone.now())
     with transaction.atomic():
         source_connection = source_connection_row(
             organization=organization,
