@@ -485,6 +485,7 @@ def _run_claimed(job: SyncJob) -> str:
         trace = "".join(traceback.format_exception(error))
         logger.error("Sync job %s failed: %s", job.pk, redact_secrets(trace, secrets))
         _end_failed(job, redact_secrets(_user_message(error), secrets))
+    indexing.run_ended()
     job.refresh_from_db()
     return job.status
 

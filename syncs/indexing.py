@@ -30,6 +30,7 @@ WrittenHandler = Callable[
 
 _written: list[WrittenHandler] = []
 _deleting: list[Callable[[list[int]], None]] = []
+_run_ended: list[Callable[[], None]] = []
 
 
 def on_entities_written(handler: WrittenHandler) -> WrittenHandler:
@@ -39,6 +40,11 @@ def on_entities_written(handler: WrittenHandler) -> WrittenHandler:
 
 def on_entities_deleting(handler: Callable[[list[int]], None]):
     _deleting.append(handler)
+    return handler
+
+
+def on_run_ended(handler: Callable[[], None]) -> Callable[[], None]:
+    _run_ended.append(handler)
     return handler
 
 
@@ -60,3 +66,9 @@ def entities_deleting(entity_pks: list[int]) -> None:
     """These Entity rows are about to be deleted."""
     for handler in _deleting:
         handler(entity_pks)
+
+
+def run_ended() -> None:
+    """A run stopped writing (whatever its outcome): a moment for the index to tidy up."""
+    for handler in _run_ended:
+        handler()

@@ -6,7 +6,10 @@ transaction and batch as the entities it describes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+
+from django.db import DatabaseError, connection, transaction
 
 from connections.models import Collection, SourceConnection
 from syncs import bulk, indexing
@@ -16,6 +19,10 @@ from syncs.search.chunking import split_text
 from syncs.search.embedders import get_embedder
 
 REINDEX_BATCH = 500
+# The GIN index of ``search_vector`` on PostgreSQL (migration 0003).
+FULL_TEXT_INDEX = "chunk_search_vector"
+
+logger = logging.getLogger(__name__)
 
 
 CHUNK_COLUMNS = ("entity_id", "collection_id", "chunk_index", "name", "text", "embedding")
@@ -39,6 +46,25 @@ def index_written(
 def remove_deleting(entity_pks: list[int]) -> None:
     """Drop the chunks of entities about to be deleted (the engine deletes them raw)."""
     remove_entities(entity_pks)
+
+
+@indexing.on_run_ended
+def merge_pending_entries() -> None:
+    """On PostgreSQL, move the full-text index's pending entries into the index proper.
+
+    A GIN index takes new rows into a pending list first (``fastupdate``), and every search
+    reads that list in full until it reaches ``gin_pending_list_limit`` (4 MB) or autovacuum
+    merges it. Right after a sync that made a query at 100,000 entities take 2-3 ms instead of
+    0.4; merging once at the end of a run does now the work autovacuum would do later.
+    """
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [FULL_TEXT_INDEX])
+    except DatabaseError as error:
+        # Only speed is at stake: autovacuum merges the list later.
+        logger.warning("Could not merge the full-text index's pending entries: %s", error)
 
 
 def index_entities(entities: list[Entity]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.models import Collection
-from syncs.search.index import reindex_collection
+from syncs.search.index import merge_pending_entries, reindex_collection
 
 
 class Command(BaseCommand):
@@ -26,3 +26,4 @@ class Command(BaseCommand):
         for each in collections:
             chunks = reindex_collection(each)
             self.stdout.write(f"{each.readable_id}: {chunks} chunks")
+        merge_pending_entries()
