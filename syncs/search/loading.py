@@ -1,6 +1,8 @@
 """Load the chunks of a ranking with what a result shows, in one lean query.
 
-Every search ends here, so it skips the ORM's query compiler: one hand-written join selects
+Either by chunk id (``load_chunks``, after a fusion of rankings), or joined to the ranking
+statement itself (``ranked_page_sql``, one statement for a keyword page). Every search ends here,
+so it skips the ORM's query compiler: one hand-written join selects
 only the columns a result shows, and Django's own converters turn them into model instances
 (``Model.from_db``), the chunk's entity, connection, sync and last job cached on them as
 ``select_related`` would. Columns not selected are deferred, so reading one still works.
@@ -73,8 +75,7 @@ _SHOWN = (
     (SyncJob, "j", ("id", "status")),
 )
 
-_JOINS = (
-    f"FROM {SearchChunk._meta.db_table} c "
+_RELATED = (
     f"JOIN {Entity._meta.db_table} e ON e.id = c.entity_id "
     f"JOIN {SourceConnection._meta.db_table} sc ON sc.id = e.source_connection_id "
     f"LEFT JOIN {Sync._meta.db_table} s ON s.source_connection_id = sc.id "
@@ -82,9 +83,14 @@ _JOINS = (
 )
 
 
+_CHUNKS = SearchChunk._meta.db_table
+# CROSS JOIN has SQLite walk the page and seek each chunk (PostgreSQL does so anyway).
+_PAGE_JOIN = {"sqlite": "CROSS JOIN"}
+
+
 @functools.cache
 def _parts(vendor: str) -> tuple[tuple[_Part, ...], str]:
-    """The columns per model with their converters (the ones the ORM applies), and the SQL."""
+    """The columns per model with their converters (the ones the ORM applies), and their SQL."""
     parts, columns = [], []
     for model, alias, wanted in _SHOWN:
         fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
@@ -95,23 +101,49 @@ def _parts(vendor: str) -> tuple[tuple[_Part, ...], str]:
         )
         parts.append(_Part(model, alias, tuple(f.attname for f in fields), cols, converters))
         columns += [f"{alias}.{field.column}" for field in fields]
-    return tuple(parts), "SELECT " + ", ".join(columns) + " " + _JOINS
+    return tuple(parts), ", ".join(columns)
 
 
 def load_chunks(chunk_ids: Sequence[int]) -> dict[int, SearchChunk]:
     """The chunks by id, with entity, source connection, sync and last job in their caches."""
     if not chunk_ids:
         return {}
-    parts, select = _parts(connection.vendor)
-    sql = select + f" WHERE c.id IN ({', '.join(['%s'] * len(chunk_ids))})"
+    parts, columns = _parts(connection.vendor)
+    placeholders = ", ".join(["%s"] * len(chunk_ids))
+    sql = f"SELECT {columns} FROM {_CHUNKS} c {_RELATED} WHERE c.id IN ({placeholders})"
+    chunks = _chunks(parts, sql, list(chunk_ids))
+    return {chunk.pk: chunk for chunk, _ in chunks}
+
+
+def ranked_page_sql(ranked_sql: str) -> str:
+    """A ranking statement (``id``, ``score``) joined to what a result shows, best first."""
+    _, columns = _parts(connection.vendor)
+    return (
+        f"SELECT {columns}, ranked.score FROM ({ranked_sql}) AS ranked "
+        f"{_PAGE_JOIN.get(connection.vendor, 'JOIN')} {_CHUNKS} c ON c.id = ranked.id {_RELATED} "
+        "ORDER BY ranked.score DESC, ranked.id"
+    )
+
+
+def load_page(page_sql: str, params: Sequence[Any]) -> list[tuple[SearchChunk, float | None]]:
+    """Run a ``ranked_page_sql`` statement: (chunk, score), best first."""
+    parts, _ = _parts(connection.vendor)
+    return _chunks(parts, page_sql, params)
+
+
+def _chunks(
+    parts: tuple[_Part, ...], sql: str, params: Sequence[Any]
+) -> list[tuple[SearchChunk, float | None]]:
+    """Each row as (chunk, the score column if the statement has one)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(chunk_ids))
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    chunks, connections = {}, {}
-    for row in rows:
-        chunk = _chunk(parts, row, connections)
-        chunks[chunk.pk] = chunk
-    return chunks
+    width = sum(part.width for part in parts)
+    connections: dict = {}
+    return [
+        (_chunk(parts, row[:width], connections), float(row[width]) if len(row) > width else None)
+        for row in rows
+    ]
 
 
 def _chunk(parts: tuple[_Part, ...], row: Sequence[Any], connections: dict) -> SearchChunk:

@@ -16,7 +16,7 @@ from syncs.models import SearchChunk, SyncJob
 from syncs.search.backends import KeywordBackend, keyword_backend
 from syncs.search.embedders import get_embedder
 from syncs.search.filters import FilterGroups, compile_filters
-from syncs.search.loading import load_chunks
+from syncs.search.loading import load_chunks, load_page, ranked_page_sql
 from syncs.search.query import parse_query
 
 HYBRID, SEMANTIC, KEYWORD = "hybrid", "semantic", "keyword"
@@ -70,17 +70,51 @@ def search_instant(
 ) -> list[SearchHit]:
     """The page ``[offset, offset + limit)`` of the collection's chunks ranked for ``query``.
 
-    ``filters`` are checked filters (``parse_filter``); all of them must hold.
+    ``filters`` are checked filters (``parse_filter``); all of them must hold. A keyword page
+    is one statement, ranking and loading together (``keyword_page_sql``).
     """
+    filters = filters or []
+    if retrieval_strategy == KEYWORD or get_embedder() is None:
+        check_strategy(retrieval_strategy)
+        page = keyword_page_sql(
+            collection=collection, query=query, filters=filters, limit=limit, offset=offset
+        )
+        if page is None:
+            return []
+        return [SearchHit(chunk, score) for chunk, score in load_page(*page)]
     ranked = rank(
         collection=collection,
         query=query,
         retrieval_strategy=retrieval_strategy,
-        filters=filters or [],
+        filters=filters,
         limit=limit,
         offset=offset,
     )
     return load_hits(ranked)
+
+
+def check_strategy(retrieval_strategy: str) -> None:
+    if retrieval_strategy == SEMANTIC and get_embedder() is None:
+        raise InvalidRequest(SEMANTIC_OFF)
+
+
+def keyword_page_sql(
+    *, collection: Collection, query: str, filters: list[FilterGroups], limit: int, offset: int
+) -> tuple[str, list[Any]] | None:
+    """The statement of one keyword page (None when the query has no words to look for)."""
+    parsed = parse_query(query)
+    if parsed.is_empty:
+        return None
+    where, params = compile_filters(filters)
+    ranked, ranked_params = keyword_backend().ranked_sql(
+        collection_id=collection.pk,
+        query=parsed,
+        where=where,
+        where_params=params,
+        limit=limit,
+        offset=offset,
+    )
+    return ranked_page_sql(ranked), ranked_params
 
 
 def rank(
@@ -93,9 +127,8 @@ def rank(
     offset: int,
 ) -> list[tuple[int, float]]:
     """(chunk id, score) of one page, best first."""
+    check_strategy(retrieval_strategy)
     embedder = get_embedder()
-    if retrieval_strategy == SEMANTIC and embedder is None:
-        raise InvalidRequest(SEMANTIC_OFF)
     where, params = compile_filters(filters)
     if retrieval_strategy == KEYWORD or embedder is None:
         return keyword_backend().search(

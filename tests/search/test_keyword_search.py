@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from syncs.search.filters import parse_filter
 from syncs.search.service import search_instant
 from tests.search.conftest import stub_connection, write_entities
 
@@ -72,3 +73,29 @@ def test_other_collections_are_not_searched(org_a, org_b, docs):
     write_entities(other, {"entity_id": "theirs", "name": "Deployment plan", "text": ""})
     assert "theirs" not in ids(docs, "deployment")
     assert ids(org_b.collection, "deployment") == ["theirs"]
+
+
+def test_a_page_past_the_every_word_matches_is_empty_not_any_word(docs):
+    assert ids(docs, "deployment rollback", limit=5, offset=1) == []
+
+
+def test_any_word_matches_page_through_one_ranking(docs):
+    everything = ids(docs, "rollback soup deployment")
+    assert len(everything) == 4
+    assert ids(docs, "rollback soup deployment", limit=2, offset=1) == everything[1:3]
+
+
+def test_filters_hold_when_any_word_may_match(docs):
+    notes = parse_filter(
+        [{"conditions": [{"field": "name", "operator": "equals", "value": "Notes"}]}]
+    )
+    assert ids(docs, "rollback soup deployment", filters=[notes]) == ["body-hit"]
+
+
+def test_a_keyword_page_is_one_statement_with_what_results_show(docs, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        hits = search_instant(collection=docs, query="soup rollback", retrieval_strategy="keyword")
+        shown = [
+            (hit.doc_id, hit.source_connection.short_name, hit.last_sync_failed) for hit in hits
+        ]
+    assert shown == [("both__chunk_0", "stub", False), ("other__chunk_0", "stub", False)]

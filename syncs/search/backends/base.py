@@ -7,7 +7,8 @@ from django.db import connection
 
 from syncs.search.query import ParsedQuery
 
-PAGE = " ORDER BY score DESC, c.id LIMIT %s OFFSET %s"
+ORDERED = " ORDER BY score DESC, id"
+PAGE = ORDERED + " LIMIT %s OFFSET %s"
 
 
 class KeywordBackend(ABC):
@@ -15,7 +16,9 @@ class KeywordBackend(ABC):
 
     A query's words must all match (web-search semantics), unless no chunk has them all: then
     any of them may match, and chunks that match more of them rank first. The choice depends
-    on the query and filters only, so every page of one search uses the same one.
+    on the query and filters only, so every page of one search uses the same one. It is made
+    inside one statement: the chunks matching every word are gathered once, and the any-word
+    branch runs only when there are none.
     """
 
     def search(
@@ -30,26 +33,52 @@ class KeywordBackend(ABC):
     ) -> list[tuple[int, float]]:
         if query.is_empty:
             return []
+        sql, params = self.ranked_sql(
+            collection_id=collection_id,
+            query=query,
+            where=where,
+            where_params=where_params or [],
+            limit=limit,
+            offset=offset,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, score FROM ({sql}) AS page{ORDERED}", params)
+            return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+    def ranked_sql(
+        self,
+        *,
+        collection_id,
+        query: ParsedQuery,
+        where: str,
+        where_params: list[Any],
+        limit: int,
+        offset: int,
+    ) -> tuple[str, list[Any]]:
+        """One statement selecting ``id`` and ``score`` of one page (in no particular order)."""
         arguments = {
             "collection_id": collection_id,
             "query": query,
             "where": where,
-            "where_params": where_params or [],
+            "where_params": where_params,
         }
-        match_all = len(query.positive) == 1 or self._any_match_all(**arguments)
-        sql, params = self.sql(**arguments, match_all=match_all, limit=limit, offset=offset)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [(row[0], float(row[1])) for row in cursor.fetchall()]
-
-    def _any_match_all(self, **arguments) -> bool:
-        sql, params = self.sql(**arguments, match_all=True, limit=1, offset=0, ranked=False)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone() is not None
+        every, every_params = self.matches(**arguments, match_all=True)
+        if len(query.positive) == 1:
+            return every + PAGE, [*every_params, limit, offset]
+        some, some_params = self.matches(**arguments, match_all=False)
+        # The any-word branch has no rows when some chunk has every word. As its LIMIT (not a
+        # WHERE condition) both engines skip the branch's scan; SQLite would scan and discard.
+        sql = (
+            f"WITH every_word AS MATERIALIZED ({every}) "
+            f"SELECT id, score FROM (SELECT id, score FROM every_word{PAGE}) AS strict "
+            f"UNION ALL SELECT id, score FROM ({some}{ORDERED} "
+            "LIMIT CASE WHEN EXISTS (SELECT 1 FROM every_word) THEN 0 ELSE %s END OFFSET %s"
+            ") AS loose"
+        )
+        return sql, [*every_params, limit, offset, *some_params, limit, offset]
 
     @abstractmethod
-    def sql(
+    def matches(
         self,
         *,
         collection_id,
@@ -57,11 +86,8 @@ class KeywordBackend(ABC):
         where: str,
         where_params: list[Any],
         match_all: bool,
-        limit: int,
-        offset: int,
-        ranked: bool = True,
     ) -> tuple[str, list[Any]]:
-        """The query selecting (chunk id, score), best first; unranked, it selects ids only."""
+        """``SELECT c.id AS id, <score> AS score FROM ... WHERE ...`` over the matching chunks."""
 
     @staticmethod
     def collection_value(collection_id) -> Any:

@@ -8,35 +8,34 @@ query come first.
 
 from __future__ import annotations
 
-from typing import Any
-
-from syncs.search.backends.base import PAGE, KeywordBackend
+from syncs.search.backends.base import KeywordBackend
 from syncs.search.query import ParsedQuery, QueryPart
 
 _PART = "websearch_to_tsquery('english', %s)"
 
 
 class PostgresKeywordBackend(KeywordBackend):
-    def sql(
-        self, *, collection_id, query, where, where_params, match_all, limit, offset, ranked=True
-    ):
+    def matches(self, *, collection_id, query, where, where_params, match_all):
         tsquery, tsquery_params = self._tsquery(query, match_all)
-        from_where = (
-            f"FROM syncs_searchchunk c{self.entity_join(where)} "
-            f"WHERE c.collection_id = %s AND c.search_vector @@ {tsquery}"
-            + (f" AND {where}" if where else "")
-        )
-        filter_params = [self.collection_value(collection_id), *tsquery_params, *where_params]
-        if not ranked:
-            return f"SELECT c.id {from_where} LIMIT 1", filter_params
         if match_all:
             matched, matched_params = f"{len(query.positive)}", []
         else:
             matched = " + ".join(f"(c.search_vector @@ {_PART})::int" for _ in query.positive)
             matched_params = [_text(part) for part in query.positive]
         score = f"{matched} + ts_rank_cd(c.search_vector, {tsquery}, 32)"
-        sql = f"SELECT c.id, {score} AS score {from_where}{PAGE}"
-        params: list[Any] = [*matched_params, *tsquery_params, *filter_params, limit, offset]
+        sql = (
+            f"SELECT c.id AS id, {score} AS score "
+            f"FROM syncs_searchchunk c{self.entity_join(where)} "
+            f"WHERE c.collection_id = %s AND c.search_vector @@ {tsquery}"
+            + (f" AND {where}" if where else "")
+        )
+        params = [
+            *matched_params,
+            *tsquery_params,
+            self.collection_value(collection_id),
+            *tsquery_params,
+            *where_params,
+        ]
         return sql, params
 
     @staticmethod

@@ -7,18 +7,17 @@ PostgreSQL weighs A against B.
 
 from __future__ import annotations
 
-from syncs.search.backends.base import PAGE, KeywordBackend
+from syncs.search.backends.base import KeywordBackend
 from syncs.search.query import STOP_WORDS, ParsedQuery, QueryPart
 
 NAME_WEIGHT, TEXT_WEIGHT = 2.5, 1.0
 
 
 class SqliteKeywordBackend(KeywordBackend):
-    def sql(
-        self, *, collection_id, query, where, where_params, match_all, limit, offset, ranked=True
-    ):
-        from_where = (
-            "FROM syncs_searchchunk_fts "
+    def matches(self, *, collection_id, query, where, where_params, match_all):
+        score = f"-bm25(syncs_searchchunk_fts, {NAME_WEIGHT}, {TEXT_WEIGHT})"
+        sql = (
+            f"SELECT c.id AS id, {score} AS score FROM syncs_searchchunk_fts "
             # CROSS JOIN keeps SQLite from driving the search by the collection index.
             "CROSS JOIN syncs_searchchunk c ON c.id = syncs_searchchunk_fts.rowid"
             f"{self.entity_join(where)} "
@@ -30,11 +29,7 @@ class SqliteKeywordBackend(KeywordBackend):
             self.collection_value(collection_id),
             *where_params,
         ]
-        if not ranked:
-            return f"SELECT c.id {from_where} LIMIT 1", params
-        score = f"-bm25(syncs_searchchunk_fts, {NAME_WEIGHT}, {TEXT_WEIGHT})"
-        sql = f"SELECT c.id, {score} AS score {from_where}{PAGE}"
-        return sql, [*params, limit, offset]
+        return sql, params
 
 
 def fts5_expression(query: ParsedQuery, match_all: bool = True) -> str:
