@@ -8,8 +8,9 @@ For each database, in a fresh database: a stub connection syncs ``--entities`` e
 is) through the sync engine, which builds the search index. Then a real server process
 (gunicorn, one worker, on 127.0.0.1) answers 200 queries of 1-5 words drawn from the corpus,
 one at a time (its sync worker closes each connection), and the same full-text SQL the API
-runs is timed on the same database from this process (the floor). ``--large`` is 1,000,000
-entities on PostgreSQL.
+runs is timed on the same database from this process (the floor). Beside them, ``GET
+/api/health`` through the same server and client: what the HTTP path costs before any search
+work. ``--large`` is 1,000,000 entities on PostgreSQL.
 
 The prepared database is kept (SQLite and the data folder under the temp dir, PostgreSQL as
 ``weft_bench_search_<entities>``); ``--reuse`` measures again on it without syncing again.
@@ -190,21 +191,28 @@ def phase_raw(readable_id: str, entities: int) -> dict:
 
 
 def phase_api(readable_id: str, api_key: str, port: int, entities: int) -> dict:
+    """Search through the server; then ``GET /api/health`` (one ``SELECT 1``, no key, no rate
+    limit) through the same server and client: the HTTP path's own cost."""
     import httpx
 
-    url = f"http://127.0.0.1:{port}/api/collections/{readable_id}/search/instant"
-    timings, hits = [], []
+    base = f"http://127.0.0.1:{port}/api"
+    timings, hits, health = [], [], []
     with httpx.Client(headers={"x-api-key": api_key}, timeout=30) as client:
         for number, text in enumerate(queries(QUERIES + WARMUP, entities)):
             body = {"query": text, "retrieval_strategy": "keyword", "limit": LIMIT}
             started = time.perf_counter()
-            response = client.post(url, json=body)
+            response = client.post(f"{base}/collections/{readable_id}/search/instant", json=body)
             elapsed = time.perf_counter() - started
             response.raise_for_status()
             if number >= WARMUP:
                 timings.append(elapsed)
                 hits.append(len(response.json()["results"]))
-    return {"timings": timings, "hits": hits}
+        for number in range(QUERIES + WARMUP):
+            started = time.perf_counter()
+            client.get(f"{base}/health").raise_for_status()
+            if number >= WARMUP:
+                health.append(time.perf_counter() - started)
+    return {"timings": timings, "hits": hits, "health": health}
 
 
 # --- Orchestration ------------------------------------------------------------------------------
@@ -313,6 +321,8 @@ def bench_database(db: str, entities: int, reuse: bool = False) -> dict:
         "api_p95_ms": _ms(api["timings"], 0.95),
         "raw_p50_ms": _ms(raw["timings"], 0.50),
         "raw_p95_ms": _ms(raw["timings"], 0.95),
+        "health_p50_ms": _ms(api["health"], 0.50),
+        "load_average": round(os.getloadavg()[0], 2),
     }
     row["api_over_raw_p50"] = round(row["api_p50_ms"] / max(row["raw_p50_ms"], 0.1), 2)
     return row
@@ -321,14 +331,14 @@ def bench_database(db: str, entities: int, reuse: bool = False) -> dict:
 def markdown(rows: list[dict]) -> str:
     lines = [
         "| database | entities | chunks | API p50 | API p95 | raw SQL p50 | raw SQL p95 "
-        "| API / raw (p50) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| API / raw (p50) | HTTP floor p50 | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['database']} | {r['entities']:,} | {r['chunks']:,} | {r['api_p50_ms']} ms | "
             f"{r['api_p95_ms']} ms | {r['raw_p50_ms']} ms | {r['raw_p95_ms']} ms | "
-            f"{r['api_over_raw_p50']}x |"
+            f"{r['api_over_raw_p50']}x | {r['health_p50_ms']} ms | {r['load_average']} |"
         )
     return "\n".join(lines)
 

@@ -20,6 +20,7 @@ from config import settings as s
 print(json.dumps({
     "engine": s.DATABASES["default"]["ENGINE"],
     "db_name": str(s.DATABASES["default"]["NAME"]),
+    "db_options": s.DATABASES["default"].get("OPTIONS", {}),
     "secret_key": s.SECRET_KEY,
     "debug": s.DEBUG,
     "cache": s.CACHES["default"]["BACKEND"],
@@ -72,6 +73,13 @@ def test_environment_switches_to_postgres_and_redis(tmp_path):
     assert values["cache"].endswith("RedisCache") and values["broker"] == "redis"
     assert values["secret_key"] == "k" * 60 and not (tmp_path / "secret_key").exists()
     assert values["rate_limit"] == 0
+    assert values["db_options"] == {"options": "-c jit=off"}
+
+
+def test_postgresql_options_in_the_url_replace_the_default(tmp_path):
+    url = "postgres://weft@db.internal:5432/weft?options=-c%20statement_timeout%3D5000"
+    values = load_settings(tmp_path, DATABASE_URL=url)
+    assert values["db_options"] == {"options": "-c statement_timeout=5000"}
 
 
 def variables_read_by_settings() -> set[str]:

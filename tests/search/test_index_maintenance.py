@@ -1,4 +1,4 @@
-"""PostgreSQL only (not marked dbspecific): the full-text index after a sync."""
+"""PostgreSQL only (not marked dbspecific): the full-text index after a sync, and no JIT."""
 
 from __future__ import annotations
 
@@ -29,3 +29,9 @@ def test_rows_written_outside_a_run_stay_pending_until_merged(org_a):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE syncs_searchchunk SET name = name || ' again'")
     assert pending_pages() > 0
+
+
+def test_postgresql_connections_run_without_jit_compilation():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
