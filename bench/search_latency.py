@@ -8,9 +8,11 @@ For each database, in a fresh database: a stub connection syncs ``--entities`` e
 is) through the sync engine, which builds the search index. Then a real server process
 (gunicorn, one worker, on 127.0.0.1) answers 200 queries of 1-5 words drawn from the corpus,
 one at a time (its sync worker closes each connection), and the same full-text SQL the API
-runs is timed on the same database from this process (the floor). Beside them, ``GET
-/api/health`` through the same server and client: what the HTTP path costs before any search
-work. ``--large`` is 1,000,000 entities on PostgreSQL.
+runs is timed on the same database from another process (the floor). Beside them, through the
+same worker and client: ``GET /api/health`` (Weft's HTTP path before any search work) and
+``bench/bare_wsgi.py`` (the least any Python HTTP path costs). Three rounds of all of them
+in turn, and each figure is the median of its rounds, since one round on a shared machine can
+be a third off the next. ``--large`` is 1,000,000 entities on PostgreSQL.
 
 The prepared database is kept (SQLite and the data folder under the temp dir, PostgreSQL as
 ``weft_bench_search_<entities>``); ``--reuse`` measures again on it without syncing again.
@@ -37,12 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 QUERIES = 200
 WARMUP = 20
+ROUNDS = 3
 LIMIT = 10
 WORDS_PER_ENTITY = 150
 VOCABULARY = 20_000
 ZIPF_S = 1.07
 SEED = 7
-GUNICORN = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "1", "--log-level", "warning"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "-w", "1", "--log-level", "warning"]
 sys.path.insert(0, str(ROOT))  # the corpus uses syncs.search.query before Django is set up
 
 
@@ -215,6 +218,21 @@ def phase_api(readable_id: str, api_key: str, port: int, entities: int) -> dict:
     return {"timings": timings, "hits": hits, "health": health}
 
 
+def phase_bare(port: int) -> list[float]:
+    """A search-sized POST to ``bench/bare_wsgi.py`` under the same worker, with the same client."""
+    import httpx
+
+    timings = []
+    with httpx.Client(headers={"x-api-key": "-"}, timeout=30) as client:
+        for number in range(QUERIES + WARMUP):
+            body = {"query": "a few words", "retrieval_strategy": "keyword", "limit": LIMIT}
+            started = time.perf_counter()
+            client.post(f"http://127.0.0.1:{port}/", json=body).raise_for_status()
+            if number >= WARMUP:
+                timings.append(time.perf_counter() - started)
+    return timings
+
+
 # --- Orchestration ------------------------------------------------------------------------------
 
 
@@ -276,9 +294,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(env: dict, port: int) -> subprocess.Popen:
+def _serve(env: dict, port: int, app: str = "config.wsgi") -> subprocess.Popen:
     server = subprocess.Popen(
-        [*GUNICORN, "-b", f"127.0.0.1:{port}"],
+        [*GUNICORN, app, "-b", f"127.0.0.1:{port}"],
         env={**env, "ALLOWED_HOSTS": "127.0.0.1"},
         cwd=ROOT,
     )
@@ -299,15 +317,33 @@ def _ms(values: list[float], quantile: float) -> float:
 
 
 def bench_database(db: str, entities: int, reuse: bool = False) -> dict:
+    """``ROUNDS`` rounds of raw, API and bare WSGI in turn; each figure is its median round."""
     env, prepared = _prepared(db, entities, reuse)
-    raw = _run_phase(env, "raw", prepared["readable_id"], str(entities))
-    port = _free_port()
+    port, bare_port = _free_port(), _free_port()
     server = _serve(env, port)
+    bare = _serve(env, bare_port, app="bench.bare_wsgi")
+    rounds = []
     try:
-        api = phase_api(prepared["readable_id"], prepared["api_key"], port, entities)
+        for _ in range(ROUNDS):
+            raw = _run_phase(env, "raw", prepared["readable_id"], str(entities))
+            api = phase_api(prepared["readable_id"], prepared["api_key"], port, entities)
+            rounds.append(
+                {
+                    "api_p50_ms": _ms(api["timings"], 0.50),
+                    "api_p95_ms": _ms(api["timings"], 0.95),
+                    "raw_p50_ms": _ms(raw["timings"], 0.50),
+                    "raw_p95_ms": _ms(raw["timings"], 0.95),
+                    "health_p50_ms": _ms(api["health"], 0.50),
+                    "bare_wsgi_p50_ms": _ms(phase_bare(bare_port), 0.50),
+                    "mean_hits": round(statistics.mean(api["hits"]), 1),
+                    "raw_mean_hits": round(statistics.mean(raw["hits"]), 1),
+                    "load_average": round(os.getloadavg()[0], 2),
+                }
+            )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, bare):
+            process.terminate()
+            process.wait(timeout=30)
     row = {
         "database": db,
         "entities": entities,
@@ -315,14 +351,8 @@ def bench_database(db: str, entities: int, reuse: bool = False) -> dict:
         "sync_seconds": prepared["sync_seconds"],
         "queries": QUERIES,
         "limit": LIMIT,
-        "mean_hits": round(statistics.mean(api["hits"]), 1),
-        "raw_mean_hits": round(statistics.mean(raw["hits"]), 1),
-        "api_p50_ms": _ms(api["timings"], 0.50),
-        "api_p95_ms": _ms(api["timings"], 0.95),
-        "raw_p50_ms": _ms(raw["timings"], 0.50),
-        "raw_p95_ms": _ms(raw["timings"], 0.95),
-        "health_p50_ms": _ms(api["health"], 0.50),
-        "load_average": round(os.getloadavg()[0], 2),
+        **{key: statistics.median(r[key] for r in rounds) for key in rounds[0]},
+        "rounds": rounds,
     }
     row["api_over_raw_p50"] = round(row["api_p50_ms"] / max(row["raw_p50_ms"], 0.1), 2)
     return row
@@ -331,14 +361,15 @@ def bench_database(db: str, entities: int, reuse: bool = False) -> dict:
 def markdown(rows: list[dict]) -> str:
     lines = [
         "| database | entities | chunks | API p50 | API p95 | raw SQL p50 | raw SQL p95 "
-        "| API / raw (p50) | HTTP floor p50 | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| API / raw (p50) | health p50 | bare WSGI p50 | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['database']} | {r['entities']:,} | {r['chunks']:,} | {r['api_p50_ms']} ms | "
             f"{r['api_p95_ms']} ms | {r['raw_p50_ms']} ms | {r['raw_p95_ms']} ms | "
-            f"{r['api_over_raw_p50']}x | {r['health_p50_ms']} ms | {r['load_average']} |"
+            f"{r['api_over_raw_p50']}x | {r['health_p50_ms']} ms | {r['bare_wsgi_p50_ms']} ms | "
+            f"{r['load_average']} |"
         )
     return "\n".join(lines)
 
