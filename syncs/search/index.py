@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db import DatabaseError, connection, transaction
+from django.db import Error, connection, transaction
 
 from connections.models import Collection, SourceConnection
 from syncs import bulk, indexing
@@ -62,7 +62,7 @@ def merge_pending_entries() -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [FULL_TEXT_INDEX])
-    except DatabaseError as error:
+    except Error as error:
         # Only speed is at stake: autovacuum merges the list later.
         logger.warning("Could not merge the full-text index's pending entries: %s", error)
 

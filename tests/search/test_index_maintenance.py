@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from syncs.search import index
 from syncs.search.index import FULL_TEXT_INDEX
 from tests.search.conftest import run_sync, stub_connection
 
@@ -35,3 +36,10 @@ def test_postgresql_connections_run_without_jit_compilation():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_a_merge_that_fails_is_logged_and_the_run_still_completes(org_a, monkeypatch, caplog):
+    monkeypatch.setattr(index, "FULL_TEXT_INDEX", "no_such_index")
+    job = run_sync(stub_connection(org_a, entity_count=5))
+    assert job.status == "completed"
+    assert "Could not merge the full-text index's pending entries" in caplog.text
