@@ -1,11 +1,11 @@
 """Load the chunks of a ranking with what a result shows, in one lean query.
 
 Either by chunk id (``load_chunks``, after a fusion of rankings), or joined to the ranking
-statement itself (``ranked_page_sql``, one statement for a keyword page). Every search ends here,
-so it skips the ORM's query compiler: one hand-written join selects
-only the columns a result shows, and Django's own converters turn them into model instances
-(``Model.from_db``), the chunk's entity, connection, sync and last job cached on them as
-``select_related`` would. Columns not selected are deferred, so reading one still works.
+statement itself (``ranked_page_sql``, one statement for a keyword page). Every search ends
+here, so it skips the ORM's query compiler: one hand-written join selects only the columns a
+result shows, and Django's own converters turn them into model instances (``Model.from_db``),
+the chunk's entity, connection, sync and last job cached on them as ``select_related`` would.
+Columns not selected are deferred, so reading one still works.
 """
 
 from __future__ import annotations
@@ -81,8 +81,6 @@ _RELATED = (
     f"LEFT JOIN {Sync._meta.db_table} s ON s.source_connection_id = sc.id "
     f"LEFT JOIN {SyncJob._meta.db_table} j ON j.id = s.last_job_id"
 )
-
-
 _CHUNKS = SearchChunk._meta.db_table
 # CROSS JOIN has SQLite walk the page and seek each chunk (PostgreSQL does so anyway).
 _PAGE_JOIN = {"sqlite": "CROSS JOIN"}

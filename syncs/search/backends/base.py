@@ -66,10 +66,11 @@ class KeywordBackend(ABC):
         if len(query.positive) == 1:
             return every + PAGE, [*every_params, limit, offset]
         some, some_params = self.matches(**arguments, match_all=False)
-        # The any-word branch has no rows when some chunk has every word. As its LIMIT (not a
-        # WHERE condition) both engines skip the branch's scan; SQLite would scan and discard.
+        # every_word is read twice, so both engines materialise it (gathered once). The any-word
+        # branch has no rows when some chunk has every word: as its LIMIT (not a WHERE
+        # condition) both engines skip that branch's scan; SQLite would scan and discard.
         sql = (
-            f"WITH every_word AS MATERIALIZED ({every}) "
+            f"WITH every_word AS ({every}) "
             f"SELECT id, score FROM (SELECT id, score FROM every_word{PAGE}) AS strict "
             f"UNION ALL SELECT id, score FROM ({some}{ORDERED} "
             "LIMIT CASE WHEN EXISTS (SELECT 1 FROM every_word) THEN 0 ELSE %s END OFFSET %s"
