@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db.models.signals import post_init
 
-from syncs.models import SearchChunk, Sync
+from syncs.models import Entity, SearchChunk, Sync
 from syncs.search.loading import load_chunks
 from tests.search.conftest import at, run_sync, stub_connection, write_entities
 
@@ -57,3 +58,26 @@ def test_connection_without_sync_loads_with_none(django_assert_num_queries, sour
 
 def test_unknown_ids_are_left_out(source_connection):
     assert load_chunks([10**9]) == {}
+
+
+def test_a_column_not_selected_is_read_when_asked(source_connection, django_assert_num_queries):
+    write_entities(source_connection, {**DOC, "text": "The full entity text."})
+    [chunk] = load_chunks(list(SearchChunk.objects.values_list("pk", flat=True))).values()
+    with django_assert_num_queries(1):
+        assert chunk.entity.text == "The full entity text."
+    assert chunk.entity._state.adding is False and chunk.entity._state.db == "default"
+
+
+def test_models_with_init_listeners_are_built_through_the_orm(source_connection):
+    write_entities(source_connection, DOC)
+    built = []
+
+    def listener(sender, instance, **kwargs):
+        built.append(instance)
+
+    post_init.connect(listener, sender=Entity)
+    try:
+        [chunk] = load_chunks(list(SearchChunk.objects.values_list("pk", flat=True))).values()
+    finally:
+        post_init.disconnect(listener, sender=Entity)
+    assert built == [chunk.entity]
