@@ -61,6 +61,7 @@ class KeywordBackend(ABC):
             "query": query,
             "where": where,
             "where_params": where_params,
+            "depth": offset + limit,
         }
         every, every_params = self.matches(**arguments, match_all=True)
         if len(query.positive) == 1:
@@ -87,8 +88,13 @@ class KeywordBackend(ABC):
         where: str,
         where_params: list[Any],
         match_all: bool,
+        depth: int,
     ) -> tuple[str, list[Any]]:
-        """``SELECT c.id AS id, <score> AS score FROM ... WHERE ...`` over the matching chunks."""
+        """``SELECT ... AS id, <score> AS score FROM ... WHERE ...`` over the matching chunks.
+
+        The caller keeps the best ``depth`` by score; a backend may leave out chunks that
+        cannot be among them.
+        """
 
     @staticmethod
     def collection_value(collection_id) -> Any:

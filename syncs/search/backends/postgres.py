@@ -3,7 +3,7 @@
 Each query part is ``websearch_to_tsquery('english', part)``; parts are AND-ed (or OR-ed, see
 ``KeywordBackend``) and exclusions AND-NOT-ed. The score is ``ts_rank_cd`` scaled into
 [0, 1) plus the number of parts a chunk matches, so with OR the chunks that match more of the
-query come first.
+query come first (and only the chunks that can reach the page are ranked).
 """
 
 from __future__ import annotations
@@ -15,28 +15,32 @@ _PART = "websearch_to_tsquery('english', %s)"
 
 
 class PostgresKeywordBackend(KeywordBackend):
-    def matches(self, *, collection_id, query, where, where_params, match_all):
+    def matches(self, *, collection_id, query, where, where_params, match_all, depth):
         tsquery, tsquery_params = self._tsquery(query, match_all)
-        if match_all:
-            matched, matched_params = f"{len(query.positive)}", []
-        else:
-            matched = " + ".join(f"(c.search_vector @@ {_PART})::int" for _ in query.positive)
-            matched_params = [_text(part) for part in query.positive]
-        score = f"{matched} + ts_rank_cd(c.search_vector, {tsquery}, 32)"
-        sql = (
-            f"SELECT c.id AS id, {score} AS score "
+        from_where = (
             f"FROM syncs_searchchunk c{self.entity_join(where)} "
             f"WHERE c.collection_id = %s AND c.search_vector @@ {tsquery}"
             + (f" AND {where}" if where else "")
         )
-        params = [
-            *matched_params,
-            *tsquery_params,
-            self.collection_value(collection_id),
-            *tsquery_params,
-            *where_params,
-        ]
-        return sql, params
+        filter_params = [self.collection_value(collection_id), *tsquery_params, *where_params]
+        rank = f"ts_rank_cd(c.search_vector, {tsquery}, 32)"
+        if match_all:
+            sql = f"SELECT c.id AS id, {len(query.positive)} + {rank} AS score {from_where}"
+            return sql, [*tsquery_params, *filter_params]
+        # Any word may match: the score is the number of parts matched plus a rank below 1, so
+        # the best ``depth`` chunks all match at least as many parts as the depth-th best does.
+        # Counting parts is cheap; ts_rank_cd (most of the cost when thousands of chunks have
+        # some word) runs only for the chunks that reach that count.
+        matched = " + ".join(f"(c.search_vector @@ {_PART})::int" for _ in query.positive)
+        matched_params = [_text(part) for part in query.positive]
+        sql = (
+            f"WITH counted AS (SELECT c.id, {matched} AS matched {from_where}) "
+            f"SELECT c.id AS id, counted.matched + {rank} AS score "
+            "FROM counted JOIN syncs_searchchunk c ON c.id = counted.id "
+            "WHERE counted.matched >= COALESCE("
+            "(SELECT matched FROM counted ORDER BY matched DESC LIMIT 1 OFFSET %s), 0)"
+        )
+        return sql, [*matched_params, *filter_params, *tsquery_params, depth - 1]
 
     @staticmethod
     def _tsquery(query: ParsedQuery, match_all: bool) -> tuple[str, list[str]]:

@@ -14,7 +14,7 @@ NAME_WEIGHT, TEXT_WEIGHT = 2.5, 1.0
 
 
 class SqliteKeywordBackend(KeywordBackend):
-    def matches(self, *, collection_id, query, where, where_params, match_all):
+    def matches(self, *, collection_id, query, where, where_params, match_all, depth):
         score = f"-bm25(syncs_searchchunk_fts, {NAME_WEIGHT}, {TEXT_WEIGHT})"
         sql = (
             f"SELECT c.id AS id, {score} AS score FROM syncs_searchchunk_fts "

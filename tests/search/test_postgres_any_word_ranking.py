@@ -1,0 +1,56 @@
+"""PostgreSQL only (not marked dbspecific): the any-word ranking scores only the chunks that
+can reach the page, and returns what scoring every matching chunk returns."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.db import connection
+
+from syncs.search.service import search_instant
+from tests.search.conftest import write_entities
+
+pytestmark = pytest.mark.django_db
+
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+QUERY = "alpha bravo charlie delta zulu"  # no chunk has zulu: any word may match
+
+
+@pytest.fixture
+def corpus(org_a, source_connection):
+    rng = random.Random(11)
+    write_entities(
+        source_connection,
+        *[
+            {"entity_id": f"doc-{n}", "text": " ".join(rng.choices(WORDS, k=rng.randint(1, 12)))}
+            for n in range(120)
+        ],
+    )
+    return org_a.collection
+
+
+def every_match_ranked(collection) -> list[tuple[int, float]]:
+    """The oracle: every chunk with any word, scored, sorted."""
+    parts = QUERY.split()
+    matched = " + ".join("(search_vector @@ to_tsquery('english', %s))::int" for _ in parts)
+    tsquery = "to_tsquery('english', %s)"
+    sql = (
+        f"SELECT id, {matched} + ts_rank_cd(search_vector, {tsquery}, 32) AS score "
+        f"FROM syncs_searchchunk WHERE collection_id = %s AND search_vector @@ {tsquery} "
+        "ORDER BY score DESC, id"
+    )
+    any_word = " | ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*parts, any_word, collection.pk, any_word])
+        return [(row[0], round(row[1], 6)) for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(10, 0), (7, 3), (25, 40), (100, 0), (5, 90)])
+def test_pages_equal_scoring_every_match(corpus, limit, offset):
+    hits = search_instant(
+        collection=corpus, query=QUERY, retrieval_strategy="keyword", limit=limit, offset=offset
+    )
+    page = [(hit.chunk.pk, round(hit.score, 6)) for hit in hits]
+    assert page == every_match_ranked(corpus)[offset : offset + limit]
+    assert page
