@@ -6,9 +6,11 @@
 For each database, in a fresh database: a stub connection syncs ``--entities`` entities
 (about 150 words each, drawn from a 20,000-word vocabulary with Zipf's law, as real text
 is) through the sync engine, which builds the search index. Then a real server process
-(gunicorn, one worker, on 127.0.0.1) answers 200 queries of 1-5 words drawn from the corpus,
-one at a time (its sync worker closes each connection), and the same full-text SQL the API
-runs is timed on the same database from another process (the floor). Beside them, through the
+(gunicorn, one worker, on 127.0.0.1) answers 200 queries, one at a time (its sync worker
+closes each connection), and the same full-text SQL the API runs is timed on the same database
+from another process (the floor). Three sets of 200 (see ``queries``): 1-5 words of one entity
+(``entity``), 1-5 words drawn independently from the corpus (``corpus``), and 3-10 such words
+(``questions``). Beside them, through the
 same worker and client: ``GET /api/health`` (Weft's HTTP path before any search work) and
 ``bench/bare_wsgi.py`` (the least any Python HTTP path costs). Three rounds of all of them
 in turn, and each figure is the median of its rounds, since one round on a shared machine can
@@ -40,6 +42,7 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5
 QUERIES = 200
 WARMUP = 20
 ROUNDS = 3
+KINDS = ("entity", "corpus", "questions")
 LIMIT = 10
 WORDS_PER_ENTITY = 150
 VOCABULARY = 20_000
@@ -116,15 +119,29 @@ def entity_words(index: int) -> list[str]:
     return rng.choices(words, cum_weights=weights, k=WORDS_PER_ENTITY)
 
 
-def queries(count: int, entities: int) -> list[str]:
-    """1-5 content words of one random entity of the corpus, as someone looking for it types."""
+def queries(count: int, entities: int, kind: str = "entity") -> list[str]:
+    """``entity``: 1-5 content words of one random entity, as someone looking for it types (all
+    of them match). ``corpus``: 1-5 content words drawn independently with the corpus's own
+    frequencies. ``questions``: 3-10 such words, as a question in prose names several things;
+    they seldom all occur in one chunk, so any word may match (the costlier ranking)."""
     from syncs.search.query import STOP_WORDS
 
-    rng = random.Random(SEED + 1)
+    rng = random.Random(SEED + 1 + KINDS.index(kind))
+    words, weights = _distribution()
     drawn = []
     for _ in range(count):
-        content = sorted({w for w in entity_words(rng.randrange(entities)) if w not in STOP_WORDS})
-        drawn.append(" ".join(rng.sample(content, k=min(len(content), rng.randint(1, 5)))))
+        if kind == "entity":
+            content = sorted(
+                {w for w in entity_words(rng.randrange(entities)) if w not in STOP_WORDS}
+            )
+            drawn.append(" ".join(rng.sample(content, k=min(len(content), rng.randint(1, 5)))))
+            continue
+        wanted, picked = rng.randint(*((1, 5) if kind == "corpus" else (3, 10))), []
+        while len(picked) < wanted:
+            word = rng.choices(words, cum_weights=weights)[0]
+            if word not in STOP_WORDS and word not in picked:
+                picked.append(word)
+        drawn.append(" ".join(picked))
     return drawn
 
 
@@ -164,7 +181,7 @@ def phase_prepare(entities: int) -> dict:
     }
 
 
-def phase_raw(readable_id: str, entities: int) -> dict:
+def phase_raw(readable_id: str, entities: int, kind: str) -> dict:
     """The API's full-text SQL, run directly on the same database."""
     _setup_django()
     from django.core.management import call_command
@@ -178,7 +195,7 @@ def phase_raw(readable_id: str, entities: int) -> dict:
     collection = Collection.objects.get(readable_id=readable_id)
     timings, hits = [], []
     connection.ensure_connection()
-    for number, text in enumerate(queries(QUERIES + WARMUP, entities)):
+    for number, text in enumerate(queries(QUERIES + WARMUP, entities, kind)):
         # The one statement the API runs: the ranked page joined to what a result shows.
         sql, params = keyword_page_sql(
             collection=collection, query=text, filters=[], limit=LIMIT, offset=0
@@ -193,29 +210,38 @@ def phase_raw(readable_id: str, entities: int) -> dict:
     return {"timings": timings, "hits": hits}
 
 
-def phase_api(readable_id: str, api_key: str, port: int, entities: int) -> dict:
-    """Search through the server; then ``GET /api/health`` (one ``SELECT 1``, no key, no rate
-    limit) through the same server and client: the HTTP path's own cost."""
+def phase_api(readable_id: str, api_key: str, port: int, entities: int, kind: str) -> dict:
+    """Search through the server."""
     import httpx
 
-    base = f"http://127.0.0.1:{port}/api"
-    timings, hits, health = [], [], []
+    url = f"http://127.0.0.1:{port}/api/collections/{readable_id}/search/instant"
+    timings, hits = [], []
     with httpx.Client(headers={"x-api-key": api_key}, timeout=30) as client:
-        for number, text in enumerate(queries(QUERIES + WARMUP, entities)):
+        for number, text in enumerate(queries(QUERIES + WARMUP, entities, kind)):
             body = {"query": text, "retrieval_strategy": "keyword", "limit": LIMIT}
             started = time.perf_counter()
-            response = client.post(f"{base}/collections/{readable_id}/search/instant", json=body)
+            response = client.post(url, json=body)
             elapsed = time.perf_counter() - started
             response.raise_for_status()
             if number >= WARMUP:
                 timings.append(elapsed)
                 hits.append(len(response.json()["results"]))
+    return {"timings": timings, "hits": hits}
+
+
+def phase_health(port: int) -> list[float]:
+    """``GET /api/health`` (one ``SELECT 1``, no key, no rate limit) through the same server and
+    client: Weft's HTTP path before any search work."""
+    import httpx
+
+    timings = []
+    with httpx.Client(timeout=30) as client:
         for number in range(QUERIES + WARMUP):
             started = time.perf_counter()
-            client.get(f"{base}/health").raise_for_status()
+            client.get(f"http://127.0.0.1:{port}/api/health").raise_for_status()
             if number >= WARMUP:
-                health.append(time.perf_counter() - started)
-    return {"timings": timings, "hits": hits, "health": health}
+                timings.append(time.perf_counter() - started)
+    return timings
 
 
 def phase_bare(port: int) -> list[float]:
@@ -316,57 +342,68 @@ def _ms(values: list[float], quantile: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(quantile * len(ordered)))] * 1000, 1)
 
 
-def bench_database(db: str, entities: int, reuse: bool = False) -> dict:
-    """``ROUNDS`` rounds of raw, API and bare WSGI in turn; each figure is its median round."""
+def bench_database(db: str, entities: int, reuse: bool = False) -> list[dict]:
+    """``ROUNDS`` rounds of raw, API (each query kind), health and bare WSGI in turn; a row per
+    query kind, each figure the median of its rounds."""
     env, prepared = _prepared(db, entities, reuse)
     port, bare_port = _free_port(), _free_port()
     server = _serve(env, port)
     bare = _serve(env, bare_port, app="bench.bare_wsgi")
-    rounds = []
+    rounds: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     try:
         for _ in range(ROUNDS):
-            raw = _run_phase(env, "raw", prepared["readable_id"], str(entities))
-            api = phase_api(prepared["readable_id"], prepared["api_key"], port, entities)
-            rounds.append(
-                {
-                    "api_p50_ms": _ms(api["timings"], 0.50),
-                    "api_p95_ms": _ms(api["timings"], 0.95),
-                    "raw_p50_ms": _ms(raw["timings"], 0.50),
-                    "raw_p95_ms": _ms(raw["timings"], 0.95),
-                    "health_p50_ms": _ms(api["health"], 0.50),
+            floors = {}
+            for kind in KINDS:
+                raw = _run_phase(env, "raw", prepared["readable_id"], str(entities), kind)
+                api = phase_api(prepared["readable_id"], prepared["api_key"], port, entities, kind)
+                floors = floors or {
+                    "health_p50_ms": _ms(phase_health(port), 0.50),
                     "bare_wsgi_p50_ms": _ms(phase_bare(bare_port), 0.50),
-                    "mean_hits": round(statistics.mean(api["hits"]), 1),
-                    "raw_mean_hits": round(statistics.mean(raw["hits"]), 1),
-                    "load_average": round(os.getloadavg()[0], 2),
                 }
-            )
+                rounds[kind].append(
+                    {
+                        "api_p50_ms": _ms(api["timings"], 0.50),
+                        "api_p95_ms": _ms(api["timings"], 0.95),
+                        "raw_p50_ms": _ms(raw["timings"], 0.50),
+                        "raw_p95_ms": _ms(raw["timings"], 0.95),
+                        **floors,
+                        "mean_hits": round(statistics.mean(api["hits"]), 1),
+                        "raw_mean_hits": round(statistics.mean(raw["hits"]), 1),
+                        "load_average": round(os.getloadavg()[0], 2),
+                    }
+                )
     finally:
         for process in (server, bare):
             process.terminate()
             process.wait(timeout=30)
-    row = {
-        "database": db,
-        "entities": entities,
-        "chunks": prepared["chunks"],
-        "sync_seconds": prepared["sync_seconds"],
-        "queries": QUERIES,
-        "limit": LIMIT,
-        **{key: statistics.median(r[key] for r in rounds) for key in rounds[0]},
-        "rounds": rounds,
-    }
-    row["api_over_raw_p50"] = round(row["api_p50_ms"] / max(row["raw_p50_ms"], 0.1), 2)
-    return row
+    rows = []
+    for kind, measured in rounds.items():
+        row = {
+            "database": db,
+            "entities": entities,
+            "chunks": prepared["chunks"],
+            "sync_seconds": prepared["sync_seconds"],
+            "query_kind": kind,
+            "queries": QUERIES,
+            "limit": LIMIT,
+            **{key: statistics.median(r[key] for r in measured) for key in measured[0]},
+            "rounds": measured,
+        }
+        row["api_over_raw_p50"] = round(row["api_p50_ms"] / max(row["raw_p50_ms"], 0.1), 2)
+        rows.append(row)
+    return rows
 
 
 def markdown(rows: list[dict]) -> str:
     lines = [
-        "| database | entities | chunks | API p50 | API p95 | raw SQL p50 | raw SQL p95 "
+        "| database | entities | queries | hits | API p50 | API p95 | raw SQL p50 | raw SQL p95 "
         "| API / raw (p50) | health p50 | bare WSGI p50 | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['database']} | {r['entities']:,} | {r['chunks']:,} | {r['api_p50_ms']} ms | "
+            f"| {r['database']} | {r['entities']:,} | {r['query_kind']} | {r['mean_hits']} | "
+            f"{r['api_p50_ms']} ms | "
             f"{r['api_p95_ms']} ms | {r['raw_p50_ms']} ms | {r['raw_p95_ms']} ms | "
             f"{r['api_over_raw_p50']}x | {r['health_p50_ms']} ms | {r['bare_wsgi_p50_ms']} ms | "
             f"{r['load_average']} |"
@@ -389,14 +426,14 @@ def main() -> None:
         if name == "prepare":
             result = phase_prepare(int(rest[0]))
         else:
-            result = phase_raw(rest[0], int(rest[1]))
+            result = phase_raw(rest[0], int(rest[1]), rest[2])
         print(json.dumps(result))
         return
     entities = 1_000_000 if args.large else args.entities
     databases = ["postgresql"] if args.large else ["sqlite", "postgresql"]
     if args.db != "both":
         databases = [args.db]
-    rows = [bench_database(db, entities, args.reuse) for db in databases]
+    rows = [row for db in databases for row in bench_database(db, entities, args.reuse)]
     out = ROOT / "bench" / "results" / f"search_latency_{entities}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2) + "\n")
