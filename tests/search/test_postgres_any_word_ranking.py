@@ -8,6 +8,7 @@ import random
 import pytest
 from django.db import connection
 
+from syncs.search.filters import parse_filter
 from syncs.search.service import search_instant
 from tests.search.conftest import write_entities
 
@@ -30,19 +31,21 @@ def corpus(org_a, source_connection):
     return org_a.collection
 
 
-def every_match_ranked(collection) -> list[tuple[int, float]]:
-    """The oracle: every chunk with any word, scored, sorted."""
+def every_match_ranked(collection, entity_ids=None) -> list[tuple[int, float]]:
+    """The oracle: every chunk with any word (of these entities), scored, sorted."""
     parts = QUERY.split()
     matched = " + ".join("(search_vector @@ to_tsquery('english', %s))::int" for _ in parts)
     tsquery = "to_tsquery('english', %s)"
+    only = "AND entity_id IN (SELECT id FROM syncs_entity WHERE entity_id = ANY(%s))"
     sql = (
         f"SELECT id, {matched} + ts_rank_cd(search_vector, {tsquery}, 32) AS score "
         f"FROM syncs_searchchunk WHERE collection_id = %s AND search_vector @@ {tsquery} "
-        "ORDER BY score DESC, id"
+        f"{only if entity_ids else ''} ORDER BY score DESC, id"
     )
     any_word = " | ".join(parts)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*parts, any_word, collection.pk, any_word])
+        params = [*parts, any_word, collection.pk, any_word]
+        cursor.execute(sql, [*params, entity_ids] if entity_ids else params)
         return [(row[0], round(row[1], 6)) for row in cursor.fetchall()]
 
 
@@ -54,3 +57,15 @@ def test_pages_equal_scoring_every_match(corpus, limit, offset):
     page = [(hit.chunk.pk, round(hit.score, 6)) for hit in hits]
     assert page == every_match_ranked(corpus)[offset : offset + limit]
     assert page
+
+
+def test_filtered_pages_equal_scoring_every_filtered_match(corpus):
+    some = [f"doc-{n}" for n in range(0, 120, 3)]
+    condition = {"field": "airweave_system_metadata.original_entity_id", "operator": "in"}
+    filters = parse_filter([{"conditions": [{**condition, "value": some}]}])
+    hits = search_instant(
+        collection=corpus, query=QUERY, retrieval_strategy="keyword", filters=[filters], limit=8
+    )
+    page = [(hit.chunk.pk, round(hit.score, 6)) for hit in hits]
+    assert page == every_match_ranked(corpus, some)[:8]
+    assert {hit.entity.entity_id for hit in hits} <= set(some) and page
