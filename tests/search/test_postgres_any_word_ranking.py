@@ -69,3 +69,30 @@ def test_filtered_pages_equal_scoring_every_filtered_match(corpus):
     page = [(hit.chunk.pk, round(hit.score, 6)) for hit in hits]
     assert page == every_match_ranked(corpus, some)[:8]
     assert {hit.entity.entity_id for hit in hits} <= set(some) and page
+
+
+def test_when_few_chunks_have_two_words_single_word_chunks_fill_the_page(org_a, source_connection):
+    write_entities(
+        source_connection,
+        {"entity_id": "pair", "text": "alpha bravo"},
+        *[{"entity_id": f"c-{n}", "text": "charlie " * (n + 1)} for n in range(5)],
+        *[{"entity_id": f"d-{n}", "text": "delta"} for n in range(5)],
+    )
+    hits = search_instant(collection=org_a.collection, query=QUERY, retrieval_strategy="keyword")
+    assert [(h.chunk.pk, round(h.score, 6)) for h in hits] == every_match_ranked(org_a.collection)
+    assert len(hits) == 11 and hits[0].entity.entity_id == "pair"
+
+
+def test_when_enough_chunks_have_two_words_they_alone_make_the_page(org_a, source_connection):
+    write_entities(
+        source_connection,
+        *[{"entity_id": f"p-{n}", "text": "alpha charlie " + "delta " * n} for n in range(4)],
+        *[{"entity_id": f"s-{n}", "text": "bravo " * 9} for n in range(20)],
+    )
+    hits = search_instant(
+        collection=org_a.collection, query=QUERY, retrieval_strategy="keyword", limit=3
+    )
+    assert [(h.chunk.pk, round(h.score, 6)) for h in hits] == every_match_ranked(org_a.collection)[
+        :3
+    ]
+    assert {hit.entity.entity_id for hit in hits} <= {f"p-{n}" for n in range(4)}
