@@ -22,11 +22,11 @@ PAIR_STAGE_MAX_PARTS = 12
 class PostgresKeywordBackend(KeywordBackend):
     def matches(self, *, collection_id, query, where, where_params, match_all, depth):
         tsquery, tsquery_params = self._tsquery(query, match_all)
-        from_where, filter_params = self._from_where(
-            tsquery, tsquery_params, collection_id, where, where_params
-        )
         rank = f"ts_rank_cd(c.search_vector, {tsquery}, 32)"
         if match_all:
+            from_where, filter_params = self._from_where(
+                tsquery, tsquery_params, collection_id, where, where_params
+            )
             sql = f"SELECT c.id AS id, {len(query.positive)} + {rank} AS score {from_where}"
             return sql, [*tsquery_params, *filter_params]
         # Any word may match: the score is the number of parts matched plus a rank below 1, so
