@@ -32,7 +32,6 @@ class _Part:
     alias: str
     attnames: tuple[str, ...]  # in the model's concrete field order, as from_db wants them
     columns: tuple[Col, ...]
-    converters: tuple[tuple[Callable, ...], ...]
     pk_index: int
     # Where a converter applies: (column index, column, converters); most columns have none.
     converting: tuple[tuple[int, Col, tuple[Callable, ...]], ...]
@@ -51,7 +50,6 @@ class _Part:
             alias,
             attnames,
             columns,
-            converters,
             attnames.index(model._meta.pk.attname),
             tuple((i, columns[i], each) for i, each in enumerate(converters) if each),
         )

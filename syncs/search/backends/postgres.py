@@ -41,6 +41,7 @@ class PostgresKeywordBackend(KeywordBackend):
             f"SELECT c.id, {matched} AS matched",
             matched_params,
             query=query,
+            any_word=(tsquery, tsquery_params),
             depth=depth,
             filters=(collection_id, where, where_params),
         )
@@ -53,7 +54,14 @@ class PostgresKeywordBackend(KeywordBackend):
         return sql, [*counted_params, *matched_params, *tsquery_params, depth - 1]
 
     def _counted(
-        self, select: str, select_params: list[str], *, query, depth: int, filters: tuple
+        self,
+        select: str,
+        select_params: list[str],
+        *,
+        query: ParsedQuery,
+        any_word: tuple[str, list[str]],
+        depth: int,
+        filters: tuple,
     ) -> tuple[str, list[Any]]:
         """The ``counted`` CTE: (id, parts matched) of the chunks that may reach the page.
 
@@ -61,8 +69,7 @@ class PostgresKeywordBackend(KeywordBackend):
         and the index finds them (an OR of word pairs) without reading the chunks that have a
         single word, most of the matches when a word is common. Otherwise, every match.
         """
-        any_word, any_word_params = self._tsquery(query, match_all=False)
-        from_where, filter_params = self._from_where(any_word, any_word_params, *filters)
+        from_where, filter_params = self._from_where(*any_word, *filters)
         every_match = f"{select} {from_where}"
         if not 2 < len(query.positive) <= PAIR_STAGE_MAX_PARTS:
             return f"counted AS ({every_match})", [*select_params, *filter_params]
